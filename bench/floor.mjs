@@ -1,0 +1,101 @@
+#!/usr/bin/env node
+// The parse floor: find every source file under the given paths, read it, and parse it once
+// with ts.createSourceFile from the TypeScript that ts-morph bundles. Nothing else: no
+// binding, no type checking, no tree walk. The parsed files are kept alive until the end
+// (as any analyzer keeps its program), so peak memory is comparable too.
+//
+// usage: node bench/floor.mjs <paths...> [--set-parents] [--json]
+//   --set-parents  parse with setParentNodes = true (what ts-morph and most tree walks need);
+//                  default false, the cheapest possible parse.
+//   --json         print one JSON object instead of a human line.
+//
+// File selection mirrors event-audit's defaults: .ts .tsx .mts .cts .js .jsx .mjs .cjs,
+// skipping declaration files and node_modules, dist, build, out, .next, coverage, .git.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { ts } from 'ts-morph';
+
+const SOURCE_EXT = /\.(?:[cm]?ts|tsx|[cm]?js|jsx)$/;
+const DECL = /\.d\.[cm]?ts$/;
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.next', 'coverage', '.git']);
+
+export function listSourceFiles(roots) {
+  const out = [];
+  const walk = (dir) => {
+    let entries;
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!SKIP_DIRS.has(e.name)) walk(p);
+      } else if (e.isFile() && SOURCE_EXT.test(e.name) && !DECL.test(e.name)) {
+        out.push(p);
+      }
+    }
+  };
+  for (const r of roots) {
+    const st = fs.statSync(r);
+    if (st.isDirectory()) walk(r);
+    else out.push(r);
+  }
+  return out;
+}
+
+function main(argv) {
+  const roots = [];
+  let setParents = false;
+  let json = false;
+  for (const a of argv) {
+    if (a === '--set-parents') setParents = true;
+    else if (a === '--json') json = true;
+    else if (a.startsWith('-')) {
+      process.stderr.write(`floor: unknown flag ${a}\n`);
+      return 2;
+    } else roots.push(a);
+  }
+  if (roots.length === 0) roots.push('.');
+
+  const t0 = performance.now();
+  const files = listSourceFiles(roots);
+  const t1 = performance.now();
+  const kept = new Array(files.length);
+  let bytes = 0;
+  let readMs = 0;
+  for (let i = 0; i < files.length; i++) {
+    const r0 = performance.now();
+    const text = fs.readFileSync(files[i], 'utf8');
+    readMs += performance.now() - r0;
+    bytes += text.length;
+    kept[i] = ts.createSourceFile(files[i], text, ts.ScriptTarget.Latest, setParents);
+  }
+  const t2 = performance.now();
+  const result = {
+    files: files.length,
+    chars: bytes,
+    setParentNodes: setParents,
+    typescript: ts.version,
+    listMs: Math.round(t1 - t0),
+    readMs: Math.round(readMs),
+    parseMs: Math.round(t2 - t1 - readMs),
+    totalMs: Math.round(t2 - t0),
+    maxRssMB: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+  if (kept.length !== files.length) throw new Error('unreachable');
+  if (json) process.stdout.write(JSON.stringify(result) + '\n');
+  else {
+    process.stdout.write(
+      `floor: ${result.files} files, ${(result.chars / 1e6).toFixed(1)} M chars, TypeScript ${result.typescript}` +
+        `${setParents ? ' (setParentNodes)' : ''}: list ${result.listMs} ms, read ${result.readMs} ms, parse ${result.parseMs} ms, ` +
+        `total ${(result.totalMs / 1000).toFixed(2)} s, max RSS ${result.maxRssMB} MB\n`,
+    );
+  }
+  return 0;
+}
+
+process.exitCode = main(process.argv.slice(2));

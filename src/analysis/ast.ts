@@ -1,0 +1,233 @@
+// Small helpers over raw TypeScript nodes. The whole tool works on `ts.Node`s from the
+// compiler's own parser: wrapping every node in ts-morph objects costs more than the parse.
+import { ts } from 'ts-morph';
+import type { Position, Span } from '../model.js';
+
+export { ts };
+
+export type FunctionNode = ts.FunctionLikeDeclaration;
+
+export function isFunctionNode(node: ts.Node): node is FunctionNode {
+  return (
+    ts.isFunctionDeclaration(node) ||
+    ts.isFunctionExpression(node) ||
+    ts.isArrowFunction(node) ||
+    ts.isMethodDeclaration(node) ||
+    ts.isConstructorDeclaration(node) ||
+    ts.isGetAccessorDeclaration(node) ||
+    ts.isSetAccessorDeclaration(node)
+  );
+}
+
+/** Strips parentheses, `as`, `!`, `satisfies` and type assertions. */
+export function unwrapExpression(node: ts.Expression): ts.Expression {
+  let n: ts.Expression = node;
+  for (;;) {
+    if (ts.isParenthesizedExpression(n) || ts.isAsExpression(n) || ts.isNonNullExpression(n) || ts.isSatisfiesExpression(n) || ts.isTypeAssertionExpression(n)) {
+      n = n.expression;
+    } else return n;
+  }
+}
+
+/** The name of a property name node when it is static. */
+export function propertyNameText(name: ts.PropertyName | ts.MemberName | undefined): string | undefined {
+  if (!name) return undefined;
+  if (ts.isIdentifier(name) || ts.isPrivateIdentifier(name)) return name.text;
+  if (ts.isStringLiteralLike(name) || ts.isNumericLiteral(name)) return name.text;
+  if (ts.isComputedPropertyName(name)) {
+    const e = unwrapExpression(name.expression);
+    if (ts.isStringLiteralLike(e)) return e.text;
+  }
+  return undefined;
+}
+
+/**
+ * Dotted text of an access chain, e.g. `this.db.insert` or `ctx.getChannelRef().ack`
+ * (calls in the middle are written with `()`). Undefined for computed shapes.
+ */
+export function accessChain(node: ts.Expression): string | undefined {
+  const n = unwrapExpression(node);
+  if (ts.isIdentifier(n)) return n.text;
+  if (n.kind === ts.SyntaxKind.ThisKeyword) return 'this';
+  if (n.kind === ts.SyntaxKind.SuperKeyword) return 'super';
+  if (ts.isPropertyAccessExpression(n)) {
+    const left = accessChain(n.expression);
+    return left === undefined ? undefined : `${left}.${n.name.text}`;
+  }
+  if (ts.isElementAccessExpression(n)) {
+    const arg = unwrapExpression(n.argumentExpression);
+    const left = accessChain(n.expression);
+    if (left !== undefined && ts.isStringLiteralLike(arg)) return `${left}.${arg.text}`;
+    return undefined;
+  }
+  if (ts.isCallExpression(n)) {
+    const left = accessChain(n.expression);
+    return left === undefined ? undefined : `${left}()`;
+  }
+  return undefined;
+}
+
+/** The last name of a callee: `a.b.send(...)` -> `send`, `send(...)` -> `send`. */
+export function calleeName(call: ts.CallExpression | ts.NewExpression): string | undefined {
+  const e = unwrapExpression(call.expression);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  if (ts.isElementAccessExpression(e)) {
+    const a = unwrapExpression(e.argumentExpression);
+    if (ts.isStringLiteralLike(a)) return a.text;
+  }
+  return undefined;
+}
+
+/** The receiver of a method call: `a.b.send()` -> `a.b`. */
+export function calleeReceiver(call: ts.CallExpression | ts.NewExpression): ts.Expression | undefined {
+  const e = unwrapExpression(call.expression);
+  if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) return e.expression;
+  return undefined;
+}
+
+/** The root identifier of an access chain: `a.b.c()` -> `a`; `this.x` -> `this`. */
+export function chainRoot(node: ts.Expression): ts.Identifier | ts.ThisExpression | undefined {
+  let n = unwrapExpression(node);
+  for (;;) {
+    if (ts.isIdentifier(n)) return n;
+    if (n.kind === ts.SyntaxKind.ThisKeyword) return n as ts.ThisExpression;
+    if (ts.isPropertyAccessExpression(n) || ts.isElementAccessExpression(n) || ts.isCallExpression(n)) n = unwrapExpression(n.expression);
+    else if (ts.isAwaitExpression(n)) n = unwrapExpression(n.expression);
+    else return undefined;
+  }
+}
+
+/** Visits every descendant (depth first, source order). Return false from `visit` to skip a subtree. */
+export function walk(node: ts.Node, visit: (n: ts.Node) => boolean | void): void {
+  // Iterative to survive deeply nested input without a stack overflow.
+  const stack: ts.Node[] = [];
+  const push = (n: ts.Node) => {
+    const kids: ts.Node[] = [];
+    n.forEachChild((c) => {
+      kids.push(c);
+    });
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
+  };
+  push(node);
+  while (stack.length) {
+    const n = stack.pop()!;
+    if (visit(n) === false) continue;
+    push(n);
+  }
+}
+
+/** Finds the first ancestor matching `pred`, stopping (undefined) at `stop` if given. */
+export function findAncestor<T extends ts.Node>(node: ts.Node, pred: (n: ts.Node) => n is T, stop?: ts.Node): T | undefined {
+  let n: ts.Node | undefined = node.parent;
+  while (n && n !== stop) {
+    if (pred(n)) return n;
+    n = n.parent;
+  }
+  return undefined;
+}
+
+export function enclosingFunction(node: ts.Node): FunctionNode | undefined {
+  return findAncestor(node, isFunctionNode);
+}
+
+export function isInside(node: ts.Node, container: ts.Node): boolean {
+  return node.pos >= container.pos && node.end <= container.end && node.getSourceFile() === container.getSourceFile();
+}
+
+export function position(sf: ts.SourceFile, pos: number): Position {
+  const lc = sf.getLineAndCharacterOfPosition(pos);
+  return { line: lc.line + 1, column: lc.character + 1 };
+}
+
+export function spanOf(node: ts.Node, file: string, sf: ts.SourceFile = node.getSourceFile()): Span {
+  return { file, start: position(sf, node.getStart(sf)), end: position(sf, node.getEnd()) };
+}
+
+/** A short single-line snippet of a node's text, for messages and fingerprints. */
+export function snippet(node: ts.Node, max = 60): string {
+  const text = node.getText().replace(/\s+/g, ' ').trim();
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** Name of a function for display: declaration name, variable/property it is assigned to, or method name. */
+export function functionName(fn: ts.Node): string | undefined {
+  if ((ts.isFunctionDeclaration(fn) || ts.isFunctionExpression(fn) || ts.isMethodDeclaration(fn)) && fn.name) {
+    return propertyNameText(fn.name);
+  }
+  const p = fn.parent;
+  if (!p) return undefined;
+  if (ts.isVariableDeclaration(p) && ts.isIdentifier(p.name)) return p.name.text;
+  if (ts.isPropertyAssignment(p)) return propertyNameText(p.name);
+  if (ts.isPropertyDeclaration(p)) return propertyNameText(p.name);
+  if (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken) {
+    const chain = accessChain(p.left);
+    return chain?.split('.').pop();
+  }
+  return undefined;
+}
+
+/** The class a method or property belongs to. */
+export function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  return findAncestor(node, (n): n is ts.ClassLikeDeclaration => ts.isClassDeclaration(n) || ts.isClassExpression(n));
+}
+
+export function decoratorsOf(node: ts.Node): ts.Decorator[] {
+  return ts.canHaveDecorators(node) ? [...(ts.getDecorators(node) ?? [])] : [];
+}
+
+/** The name of a decorator: `@EventPattern('x')` -> EventPattern, `@Nest.EventPattern()` -> EventPattern. */
+export function decoratorName(d: ts.Decorator): string | undefined {
+  const e = unwrapExpression(d.expression);
+  if (ts.isCallExpression(e)) return calleeName(e);
+  if (ts.isIdentifier(e)) return e.text;
+  if (ts.isPropertyAccessExpression(e)) return e.name.text;
+  return undefined;
+}
+
+export function decoratorArgs(d: ts.Decorator): readonly ts.Expression[] {
+  const e = unwrapExpression(d.expression);
+  return ts.isCallExpression(e) ? e.arguments : [];
+}
+
+export function hasModifier(node: ts.Node, kind: ts.SyntaxKind): boolean {
+  return ts.canHaveModifiers(node) && (ts.getModifiers(node) ?? []).some((m) => m.kind === kind);
+}
+
+/** Gets a property's initializer from an object literal by name (`{ a: x }`, `{ a }`, `{ a() {} }`). */
+export function objectProperty(obj: ts.ObjectLiteralExpression, name: string): ts.Node | undefined {
+  for (const p of obj.properties) {
+    if (propertyNameText(p.name) !== name) continue;
+    if (ts.isPropertyAssignment(p)) return p.initializer;
+    if (ts.isShorthandPropertyAssignment(p)) return p.name;
+    if (ts.isMethodDeclaration(p)) return p;
+  }
+  return undefined;
+}
+
+/** Literal value of a simple expression: strings, numbers, booleans, no-substitution templates. */
+export function literalValue(node: ts.Node | undefined): string | number | boolean | undefined {
+  if (!node) return undefined;
+  const n = ts.isExpression(node) ? unwrapExpression(node) : node;
+  if (ts.isStringLiteralLike(n)) return n.text;
+  if (ts.isNumericLiteral(n)) return Number(n.text);
+  if (n.kind === ts.SyntaxKind.TrueKeyword) return true;
+  if (n.kind === ts.SyntaxKind.FalseKeyword) return false;
+  if (ts.isPrefixUnaryExpression(n) && n.operator === ts.SyntaxKind.MinusToken && ts.isNumericLiteral(n.operand)) return -Number(n.operand.text);
+  return undefined;
+}
+
+/** Text of a string literal or template (with `${}` placeholders kept as `?`), for reading SQL. */
+export function stringText(node: ts.Node | undefined): string | undefined {
+  if (!node) return undefined;
+  const n = ts.isExpression(node) ? unwrapExpression(node) : node;
+  if (ts.isStringLiteralLike(n)) return n.text;
+  if (ts.isTemplateExpression(n)) return n.head.text + n.templateSpans.map((s) => `?${s.literal.text}`).join('');
+  if (ts.isTaggedTemplateExpression(n)) return stringText(n.template);
+  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
+    const l = stringText(n.left);
+    const r = stringText(n.right);
+    if (l !== undefined || r !== undefined) return `${l ?? '?'}${r ?? '?'}`;
+  }
+  return undefined;
+}

@@ -1,0 +1,171 @@
+// Loads the team's configuration (cosmiconfig, name `event-audit`), validates it against the
+// published JSON schema and turns every problem into one line naming the file, key and what is allowed.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
+import AjvModule, { type ErrorObject } from 'ajv';
+import type { Level } from './model.js';
+import { UsageError } from './errors.js';
+import { packageRoot } from './version.js';
+
+export interface CustomHandlerSpec {
+  call?: string;
+  arg?: number;
+  property?: string;
+  decorator?: string;
+  type?: string;
+  framework?: string;
+  acksOnReturn?: boolean;
+  redeliversOnThrow?: boolean;
+  ordered?: boolean;
+  batched?: boolean;
+  idFields?: string[];
+}
+
+export type SideEffectKind = 'insert' | 'increment' | 'append' | 'payment' | 'email' | 'publish' | 'http' | 'write';
+
+export interface ResolvedConfig {
+  /** Folder the config came from (ignore patterns are relative to it); the cwd when there is none. */
+  root: string;
+  file?: string;
+  rules: Record<string, Level>;
+  ignore: string[];
+  handlers: CustomHandlerSpec[];
+  dedupHelpers: string[];
+  outboxHelpers: string[];
+  sideEffects: { name: string; kind: SideEffectKind }[];
+  emitterListeners: boolean;
+  maxFileBytes: number;
+  maxCallDepth: number;
+  maxFunctionsPerHandler: number;
+}
+
+export const DEFAULTS = {
+  maxFileBytes: 2_000_000,
+  maxCallDepth: 6,
+  maxFunctionsPerHandler: 200,
+};
+
+export function defaultConfig(root: string): ResolvedConfig {
+  return {
+    root,
+    rules: {},
+    ignore: [],
+    handlers: [],
+    dedupHelpers: [],
+    outboxHelpers: [],
+    sideEffects: [],
+    emitterListeners: false,
+    ...DEFAULTS,
+  };
+}
+
+let validator: ReturnType<InstanceType<typeof AjvModule.default>['compile']> | undefined;
+
+function validate(data: unknown): ErrorObject[] {
+  if (!validator) {
+    const schema = JSON.parse(readFileSync(join(packageRoot, 'schema/config.schema.json'), 'utf8')) as object;
+    const Ajv = AjvModule.default;
+    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  }
+  return validator(data) ? [] : [...(validator.errors ?? [])];
+}
+
+/** One readable line for a schema error: `rules.no-dedup: must be one of off, note, warning, error (got "fatal")`. */
+function describe(err: ErrorObject, data: unknown): string {
+  const path = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const key = path.length ? path.join('.') : '(top level)';
+  const got = path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), data);
+  switch (err.keyword) {
+    case 'additionalProperties':
+      return `${key === '(top level)' ? '' : `${key}.`}${String(err.params.additionalProperty)}: unknown key (allowed: ${allowedKeys(err)})`;
+    case 'enum':
+      return `${key}: must be one of ${(err.params.allowedValues as unknown[]).join(', ')} (got ${JSON.stringify(got)})`;
+    case 'propertyNames':
+      return `${key}: ${JSON.stringify(err.params.propertyName)} is not a rule id`;
+    case 'type':
+      return `${key}: must be ${err.params.type === 'integer' ? 'a whole number' : `a${/^[aeiou]/.test(String(err.params.type)) ? 'n' : ''} ${String(err.params.type)}`} (got ${JSON.stringify(got)})`;
+    case 'oneOf':
+      return `${key}: give exactly one of call, decorator or type`;
+    case 'required':
+      return `${key}: missing required key ${String(err.params.missingProperty)}`;
+    default:
+      return `${key}: ${err.message ?? 'is invalid'}`;
+  }
+}
+
+function allowedKeys(err: ErrorObject): string {
+  const props = (err.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props).filter((k) => k !== '$schema').join(', ') : 'see the documentation';
+}
+
+/** Turns raw config data into a ResolvedConfig, or throws a UsageError naming file and key. */
+export function resolveConfig(data: unknown, file: string | undefined, root: string): ResolvedConfig {
+  const where = file ?? 'config';
+  if (data === null || data === undefined) return { ...defaultConfig(root), file };
+  if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${where}: the configuration must be an object`);
+  const errors = validate(data);
+  if (errors.length) {
+    // The most specific error first: oneOf/anyOf wrappers repeat what their branches say.
+    const best = errors.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'if') ?? errors[0]!;
+    throw new UsageError(`${where}: ${describe(best, data)}`);
+  }
+  const d = data as Partial<ResolvedConfig>;
+  return {
+    ...defaultConfig(root),
+    file,
+    rules: d.rules ?? {},
+    ignore: d.ignore ?? [],
+    handlers: d.handlers ?? [],
+    dedupHelpers: d.dedupHelpers ?? [],
+    outboxHelpers: d.outboxHelpers ?? [],
+    sideEffects: d.sideEffects ?? [],
+    emitterListeners: d.emitterListeners ?? false,
+    maxFileBytes: d.maxFileBytes ?? DEFAULTS.maxFileBytes,
+    maxCallDepth: d.maxCallDepth ?? DEFAULTS.maxCallDepth,
+    maxFunctionsPerHandler: d.maxFunctionsPerHandler ?? DEFAULTS.maxFunctionsPerHandler,
+  };
+}
+
+const SEARCH_PLACES = [
+  'package.json',
+  '.event-auditrc',
+  '.event-auditrc.json',
+  '.event-auditrc.yaml',
+  '.event-auditrc.yml',
+  '.event-auditrc.js',
+  '.event-auditrc.cjs',
+  '.event-auditrc.mjs',
+  '.config/event-auditrc',
+  '.config/event-auditrc.json',
+  '.config/event-auditrc.yaml',
+  '.config/event-auditrc.yml',
+  'event-audit.config.js',
+  'event-audit.config.cjs',
+  'event-audit.config.mjs',
+];
+
+/**
+ * Loads the configuration: the file given with --config, or the nearest one found from `cwd`
+ * up to the project root (the folder with package.json).
+ */
+export async function loadConfig(cwd: string, explicit?: string): Promise<ResolvedConfig> {
+  const explorer = cosmiconfig('event-audit', { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false });
+  let result: CosmiconfigResult;
+  try {
+    result = explicit ? await explorer.load(resolve(cwd, explicit)) : await explorer.search(cwd);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException & { mark?: { line: number } };
+    const file = explicit ? resolve(cwd, explicit) : (err as { filepath?: string }).filepath ?? 'config';
+    if (err.code === 'ENOENT') throw new UsageError(`cannot read config file ${file}: no such file`);
+    if (err.code === 'EISDIR') throw new UsageError(`cannot read config file ${file}: it is a folder`);
+    const msg = String(err.message ?? e).split('\n')[0];
+    throw new UsageError(`cannot load config ${file}: ${msg}`);
+  }
+  if (!result) return defaultConfig(cwd);
+  if (result.isEmpty && explicit) throw new UsageError(`${result.filepath}: the config file is empty`);
+  return resolveConfig(result.config, result.filepath, dirname(result.filepath));
+}

@@ -1,0 +1,163 @@
+// Pipeline stage "files": paths, folders and globs -> the sorted list of source files to audit.
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
+import picomatch from 'picomatch';
+import { SOURCE_EXTENSIONS } from './analysis/sources.js';
+import { UsageError } from './errors.js';
+import type { Notification } from './model.js';
+
+/** Folders and files never audited unless named explicitly. */
+export const DEFAULT_IGNORES = ['**/node_modules/**', '**/dist/**', '**/build/**', '**/out/**', '**/.next/**', '**/coverage/**', '**/.git/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
+const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.next', 'coverage', '.git', '.hg', '.svn']);
+
+export interface FileSelection {
+  files: string[];
+  notifications: Notification[];
+  /** True when the user named files one by one (a hook): their handlers only, the rest is reachable. */
+  explicitFiles: boolean;
+}
+
+export function isSourceFile(path: string): boolean {
+  const lower = path.toLowerCase();
+  if (/\.d\.(m|c)?ts$/.test(lower)) return false;
+  return SOURCE_EXTENSIONS.some((e) => lower.endsWith(e));
+}
+
+function hasGlobChars(p: string): boolean {
+  return /[*?[\]{}]/.test(p) || /(^|[^\\])!\(/.test(p);
+}
+
+export interface SelectOptions {
+  cwd: string;
+  paths: string[];
+  /** Extra ignore globs (from --ignore and config), relative to `ignoreBase`. */
+  ignore: string[];
+  ignoreBase: string;
+}
+
+export function selectFiles(opts: SelectOptions): FileSelection {
+  const notifications: Notification[] = [];
+  const out = new Set<string>();
+  const ignoreMatchers = [...DEFAULT_IGNORES, ...opts.ignore].map((g) => picomatch(g, { dot: true }));
+  const userIgnore = opts.ignore.map((g) => picomatch(g, { dot: true }));
+  const ignoredBy = (abs: string, matchers: picomatch.Matcher[]) => {
+    const relCwd = toPosix(relative(opts.cwd, abs));
+    const relBase = toPosix(relative(opts.ignoreBase, abs));
+    return matchers.some((m) => m(relCwd) || m(relBase) || m(toPosix(abs)));
+  };
+  let explicitFiles = opts.paths.length > 0;
+
+  for (const raw of opts.paths.length ? opts.paths : ['.']) {
+    if (hasGlobChars(raw) && !existsSync(resolve(opts.cwd, raw))) {
+      explicitFiles = false;
+      const pattern = toPosix(isAbsolute(raw) ? relative(opts.cwd, raw) : raw).replace(/^\.\//, '');
+      const match = picomatch(pattern, { dot: false });
+      const base = globBase(pattern);
+      const start = resolve(opts.cwd, base);
+      if (!existsSync(start)) continue;
+      for (const f of walkDir(start, notifications)) {
+        if (match(toPosix(relative(opts.cwd, f))) && isSourceFile(f) && !ignoredBy(f, ignoreMatchers)) out.add(f);
+      }
+      continue;
+    }
+    const abs = resolve(opts.cwd, raw);
+    let st;
+    try {
+      st = statSync(abs);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      throw new UsageError(code === 'ENOENT' ? `no such file or folder: ${raw}` : `cannot read ${raw}: ${code ?? String(e)}`);
+    }
+    if (st.isDirectory()) {
+      explicitFiles = false;
+      for (const f of walkDir(abs, notifications)) if (isSourceFile(f) && !ignoredBy(f, ignoreMatchers)) out.add(f);
+    } else if (st.isFile()) {
+      // A file named explicitly is audited even under a default ignore, but not under the user's own ignores.
+      if (isSourceFile(abs) && !ignoredBy(abs, userIgnore)) out.add(abs);
+    }
+  }
+  return { files: [...out].sort(), notifications, explicitFiles };
+}
+
+/** All files under a folder, following symlinks once (loops and dangling links are passed over). */
+export function walkDir(root: string, notifications: Notification[]): string[] {
+  const files: string[] = [];
+  const seenDirs = new Set<string>();
+  const stack = [root];
+  while (stack.length) {
+    const dir = stack.pop()!;
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      continue;
+    }
+    if (seenDirs.has(real)) continue;
+    seenDirs.add(real);
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      notifications.push({ id: 'unreadable-folder', level: 'error', file: dir, message: `cannot read folder ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+      continue;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const p = join(dir, ent.name);
+      if (ent.isDirectory()) {
+        if (!SKIP_DIRS.has(ent.name)) stack.push(p);
+      } else if (ent.isFile()) {
+        files.push(p);
+      } else if (ent.isSymbolicLink()) {
+        let st;
+        try {
+          st = statSync(p);
+        } catch {
+          continue; // dangling link
+        }
+        if (st.isDirectory()) {
+          if (!SKIP_DIRS.has(ent.name)) stack.push(p);
+        } else if (st.isFile()) files.push(p);
+      }
+    }
+  }
+  return files;
+}
+
+function globBase(pattern: string): string {
+  const parts = pattern.split('/');
+  const base: string[] = [];
+  for (const p of parts) {
+    if (hasGlobChars(p)) break;
+    base.push(p);
+  }
+  if (base.length === parts.length) base.pop();
+  return base.join('/') || '.';
+}
+
+function toPosix(p: string): string {
+  return sep === '/' ? p : p.split(sep).join('/');
+}
+
+/** The repository root (nearest folder with .git), or undefined. */
+export function findRepoRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, '.git'))) return dir;
+    const up = resolve(dir, '..');
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
+/** The project root for following calls: nearest folder with package.json or tsconfig.json, else the repo root. */
+export function findProjectRoot(start: string): string | undefined {
+  let dir = resolve(start);
+  for (;;) {
+    if (existsSync(join(dir, 'package.json')) || existsSync(join(dir, 'tsconfig.json'))) return dir;
+    if (existsSync(join(dir, '.git'))) return dir;
+    const up = resolve(dir, '..');
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}

@@ -1,0 +1,101 @@
+// The data that flows through the pipeline: handlers found by adapters, findings made by rules.
+import type { ts } from 'ts-morph';
+
+export type Level = 'off' | 'note' | 'warning' | 'error';
+export type ReportLevel = Exclude<Level, 'off'>;
+
+/** A function-like node whose body is analysed, or a loop statement whose body is the handler. */
+export type HandlerBody = ts.FunctionLikeDeclaration | ts.IterationStatement;
+
+/**
+ * What an adapter knows about how deliveries reach a handler and how they are settled.
+ * Adapters describe; rules judge. Every field is a fact of the framework, not of the code,
+ * except `autoAck` and `retryBound`, which the adapter reads from options near the registration.
+ */
+export interface DeliveryModel {
+  /** Indexes of the handler function's parameters that carry the delivery (message, event, job, batch, request). */
+  params: number[];
+  /** Property names that carry the delivery's stable id (dedup key), e.g. messageId, id, offset. */
+  idFields: string[];
+  /** Property names or header keys that carry correlation, causation or trace ids. */
+  correlationFields: string[];
+  /** Property names that carry the event's own time. */
+  timeFields: string[];
+  /** Method names that acknowledge, commit, delete or complete the delivery. */
+  ackMethods: string[];
+  /** Method names that hand the delivery back for redelivery or dead-letter it. */
+  nackMethods: string[];
+  /** Returning (resolving) from the handler settles the delivery as success. */
+  acksOnReturn: boolean;
+  /** A throw or rejection makes the platform redeliver the delivery. */
+  redeliversOnThrow: boolean;
+  /** The source keeps order per key (Kafka partition, Kinesis shard, FIFO group, stream). */
+  ordered: boolean;
+  /** The handler receives several deliveries at once. */
+  batched: boolean;
+  /** The delivery is settled on receipt (noAck, receiveAndDelete, QoS 1 listener, ...). */
+  autoAck?: { reason: string; node?: ts.Node };
+  /** A bound on redelivery seen near the registration (DLQ, max deliveries, attempts). */
+  retryBound?: { reason: string };
+  /** Where an ordered source is visible only from configuration, the reason it is taken as ordered. */
+  orderReason?: string;
+}
+
+export interface Handler {
+  /** Stable key: repository-relative file path + '#' + name (+ ordinal when names repeat). */
+  key: string;
+  /** Absolute path of the file that holds the handler's body (findings are reported there). */
+  file: string;
+  sourceFile: ts.SourceFile;
+  body: HandlerBody;
+  name: string;
+  framework: string;
+  /** Registration shape, e.g. eachMessage, consume, lambda-sqs, EventPattern. */
+  kind: string;
+  delivery: DeliveryModel;
+  /** Where the handler was registered; may be in another file than the body. */
+  registration: { file: string; node: ts.Node };
+  /** Names of higher-order wrappers around the handler at registration (makeIdempotent, middy, ...). */
+  wrappers: string[];
+  /** Functions that are part of this handler's body though written apart (a Powertools record handler). */
+  extraBodies: ts.FunctionLikeDeclaration[];
+}
+
+export interface Position {
+  line: number; // 1-based
+  column: number; // 1-based, UTF-16 code units
+}
+
+export interface Span {
+  file: string; // absolute
+  start: Position;
+  end: Position;
+}
+
+export interface RelatedLocation {
+  span: Span;
+  message: string;
+}
+
+export interface Finding {
+  ruleId: string;
+  level: ReportLevel;
+  /** One sentence: what was found and what happens in production. */
+  message: string;
+  span: Span;
+  handler: { key: string; name: string; framework: string; kind: string };
+  related: RelatedLocation[];
+  /** Call chain from the handler to the problem site, handler first. */
+  chain: RelatedLocation[];
+  /** Line-independent fingerprint (rule + file + handler + normalised snippet). */
+  fingerprint: string;
+  suppressed?: { kind: 'inSource' | 'external'; justification?: string };
+}
+
+export interface Notification {
+  level: 'error' | 'warning' | 'note';
+  message: string;
+  file?: string;
+  /** Stable id of the kind of notification, e.g. parse-error, rule-crash. */
+  id: string;
+}

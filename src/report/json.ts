@@ -1,0 +1,81 @@
+// JSON output: a stable, versioned document for dashboards and other tools.
+import { relative } from 'node:path';
+import type { AuditResult } from '../audit.js';
+import type { Finding, Handler, Span } from '../model.js';
+
+export const JSON_FORMAT_VERSION = 1;
+
+export function handlerEntry(h: Handler, cwd: string) {
+  const lc = h.sourceFile.getLineAndCharacterOfPosition(h.body.getStart(h.sourceFile));
+  const d = h.delivery;
+  return {
+    file: rel(cwd, h.file),
+    line: lc.line + 1,
+    column: lc.character + 1,
+    framework: h.framework,
+    kind: h.kind,
+    name: h.name,
+    key: h.key,
+    registeredIn: rel(cwd, h.registration.file),
+    delivery: {
+      acksOnReturn: d.acksOnReturn,
+      redeliversOnThrow: d.redeliversOnThrow,
+      ordered: d.ordered,
+      batched: d.batched,
+      autoAck: d.autoAck?.reason ?? null,
+      retryBound: d.retryBound?.reason ?? null,
+    },
+    wrappers: h.wrappers,
+  };
+}
+
+function rel(cwd: string, file: string): string {
+  return relative(cwd, file).split('\\').join('/');
+}
+
+function span(cwd: string, s: Span) {
+  return { file: rel(cwd, s.file), line: s.start.line, column: s.start.column, endLine: s.end.line, endColumn: s.end.column };
+}
+
+function findingEntry(f: Finding, cwd: string) {
+  return {
+    ruleId: f.ruleId,
+    level: f.level,
+    message: f.message,
+    ...span(cwd, f.span),
+    handler: f.handler,
+    related: f.related.map((r) => ({ ...span(cwd, r.span), message: r.message })),
+    chain: f.chain.map((r) => ({ ...span(cwd, r.span), message: r.message })),
+    fingerprint: f.fingerprint,
+    ...(f.suppressed ? { suppressed: f.suppressed } : {}),
+  };
+}
+
+export function renderJson(result: AuditResult, cwd: string, opts: { includeSuppressed?: boolean } = {}): string {
+  const findings = opts.includeSuppressed ? [...result.findings, ...result.suppressed] : result.findings;
+  const doc = {
+    version: JSON_FORMAT_VERSION,
+    tool: 'event-audit',
+    findings: findings.map((f) => findingEntry(f, cwd)),
+    handlers: result.handlers.map((h) => handlerEntry(h, cwd)),
+    notifications: result.notifications.map((n) => ({ ...n, file: n.file ? rel(cwd, n.file) : undefined })),
+    summary: summary(result),
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function summary(result: AuditResult) {
+  const count = (lvl: string) => result.findings.filter((f) => f.level === lvl).length;
+  return {
+    files: result.stats.files,
+    handlers: result.handlers.length,
+    errors: count('error'),
+    warnings: count('warning'),
+    notes: count('note'),
+    suppressed: result.suppressed.length,
+  };
+}
+
+export function renderHandlersJson(result: AuditResult, cwd: string): string {
+  return `${JSON.stringify({ version: JSON_FORMAT_VERSION, handlers: result.handlers.map((h) => handlerEntry(h, cwd)) }, null, 2)}\n`;
+}
