@@ -107,7 +107,7 @@ export function audit(opts: AuditOptions): AuditResult {
   }
 
   dedupeFingerprints(findings);
-  const { kept, suppressed, unused } = applyInlineSuppressions(findings, project);
+  const { kept, suppressed, unused } = applyInlineSuppressions(findings, project, files);
   kept.sort(compareFindings);
   suppressed.sort(compareFindings);
   notifications.push(...project.sources.notifications);

@@ -33,8 +33,12 @@ export interface DeliveryModel {
   ordered: boolean;
   /** The handler receives several deliveries at once. */
   batched: boolean;
-  /** The delivery is settled on receipt (noAck, receiveAndDelete, QoS 1 listener, ...). */
-  autoAck?: { reason: string; node?: ts.Node };
+  /**
+   * The delivery is settled on receipt (noAck, receiveAndDelete, QoS 1 listener, ...).
+   * `byDefault` marks a framework default that a manual ack call in the handler disproves
+   * (NestJS RMQ: a manual channel ack means the transport runs with noAck: false).
+   */
+  autoAck?: { reason: string; node?: ts.Node; byDefault?: boolean };
   /** A bound on redelivery seen near the registration (DLQ, max deliveries, attempts). */
   retryBound?: { reason: string };
   /** Where an ordered source is visible only from configuration, the reason it is taken as ordered. */
