@@ -1,3 +1,6 @@
+// Not a handler: a service called by consumers/order-payment.consumer.ts. The charge below has no
+// idempotency key; event-audit reports that in the consumer's file (the call to chargeSavedCard) and
+// points here as the related location, so this file has no finding of its own.
 import Stripe from 'stripe';
 
 export interface ChargeableOrder {
