@@ -6,7 +6,7 @@ import { ts, enclosingFunction, functionName, isFunctionNode, snippet, spanOf } 
 import type { Project } from './analysis/project.js';
 import { computeReach, type Reach, type ReachedFunction } from './analysis/reach.js';
 import type { ResolvedConfig } from './config.js';
-import { findProjectRoot, findRepoRoot, selectFiles, walkDir, isSourceFile, DEFAULT_IGNORES } from './files.js';
+import { findProjectRoot, findRepoRoot, selectFiles, walkDir, isSourceFile, DEFAULT_IGNORES, type FileSelection } from './files.js';
 import { ADAPTERS } from './frameworks/index.js';
 import type { FrameworkAdapter } from './frameworks/types.js';
 import { customAdapters } from './frameworks/custom.js';
@@ -30,6 +30,8 @@ export interface AuditOptions {
   includeWarnings?: boolean;
   rules?: readonly Rule[];
   adapters?: readonly FrameworkAdapter[];
+  /** Files already selected by the caller (the CLI selects before loading the compiler). */
+  selection?: FileSelection;
 }
 
 export interface AuditResult {
@@ -63,7 +65,7 @@ export function audit(opts: AuditOptions): AuditResult {
   const root = findRepoRoot(opts.cwd) ?? opts.cwd;
   const levels = effectiveLevels(rules, config, opts.ruleLevels);
 
-  const selection = selectFiles({ cwd: opts.cwd, paths: opts.paths, ignore: [...config.ignore, ...(opts.ignore ?? [])], ignoreBase: config.root });
+  const selection = opts.selection ?? selectFiles({ cwd: opts.cwd, paths: opts.paths, ignore: [...config.ignore, ...(opts.ignore ?? [])], ignoreBase: config.root });
   const files = selection.files;
 
   // The rest of the project is listed only if an analysis asks (class index, wrapper call sites).

@@ -146,11 +146,19 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
   if (o.pruneBaseline && !o.baseline) throw new UsageError('--prune-baseline needs --baseline FILE');
   if (o.baseline && o.writeBaseline) throw new UsageError('--baseline and --write-baseline cannot be used together');
 
-  // Heavy modules load only after the arguments are known to be good.
-  const [{ loadConfig }, { audit }, { RULE_IDS }] = await Promise.all([import('./config.js'), import('./audit.js'), import('../rules/index.js')]);
-  const ruleLevels = parseRuleLevels(o.rule, RULE_IDS);
+  const { loadConfig } = await import('./config.js');
   const config = await loadConfig(io.cwd, o.config);
-  const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, includeWarnings: !o.quiet });
+  const { selectFiles } = await import('./files.js');
+  const selection = selectFiles({ cwd: io.cwd, paths, ignore: [...config.ignore, ...o.ignore], ignoreBase: config.root });
+  if (!selection.files.length && !selection.notifications.length && o.format === 'text' && !o.baseline && !o.writeBaseline) {
+    // Hooks often pass only non-source files: answer before loading the compiler.
+    io.stdout.write(o.listHandlers ? '0 handlers in 0 files\n' : '✔ no source files to audit\n');
+    return 0;
+  }
+  // The compiler and the rules load only when there is something to audit.
+  const [{ audit }, { RULE_IDS }] = await Promise.all([import('./audit.js'), import('../rules/index.js')]);
+  const ruleLevels = parseRuleLevels(o.rule, RULE_IDS);
+  const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, includeWarnings: !o.quiet, selection });
 
   const { baselineStage } = await import('./baseline.js');
   const baselineOutcome = baselineStage(result, io.cwd, { baseline: o.baseline, writeBaseline: o.writeBaseline, prune: o.pruneBaseline });

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
-import { SOURCE_EXTENSIONS } from './analysis/sources.js';
+import { SOURCE_EXTENSIONS } from './source-extensions.js';
 import { UsageError } from './errors.js';
 import type { Notification } from './model.js';
 

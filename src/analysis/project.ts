@@ -13,7 +13,8 @@ import {
   unwrapExpression,
   type FunctionNode,
 } from './ast.js';
-import { SourceStore, SOURCE_EXTENSIONS, type ParsedFile } from './sources.js';
+import { SourceStore, type ParsedFile } from './sources.js';
+import { SOURCE_EXTENSIONS } from '../source-extensions.js';
 
 export type Binding =
   | { kind: 'param'; fn: FunctionNode; index: number; decl: ts.ParameterDeclaration; path: string[] }

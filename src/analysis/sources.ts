@@ -13,7 +13,7 @@ export interface ParsedFile {
   hasSyntaxErrors: boolean;
 }
 
-export const SOURCE_EXTENSIONS = ['.ts', '.tsx', '.mts', '.cts', '.js', '.jsx', '.mjs', '.cjs'];
+export { SOURCE_EXTENSIONS } from '../source-extensions.js';
 
 function scriptKind(file: string): ts.ScriptKind {
   switch (extname(file).toLowerCase()) {
