@@ -1,7 +1,8 @@
 // The whole pipeline as one function a library user can call:
 // files -> program -> handlers -> reach -> rules -> suppress -> (report is the caller's).
 import { createHash } from 'node:crypto';
-import { relative } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { ts, enclosingFunction, functionName, isFunctionNode, snippet, spanOf } from './analysis/ast.js';
 import type { Project } from './analysis/project.js';
 import { computeReach, type Reach, type ReachedFunction } from './analysis/reach.js';
@@ -11,7 +12,7 @@ import { ADAPTERS } from './frameworks/index.js';
 import type { FrameworkAdapter } from './frameworks/types.js';
 import { customAdapters } from './frameworks/custom.js';
 import { discoverHandlers } from './handlers.js';
-import type { Finding, Handler, Level, Notification, RelatedLocation, ReportLevel } from './model.js';
+import type { AuditReport, Finding, Handler, HandlerInfo, Level, Notification, RelatedLocation, ReportLevel, UnusedDirective } from './model.js';
 import { createProgram } from './program.js';
 import type { Rule, RuleContext } from './rule.js';
 import { RULES } from '../rules/index.js';
@@ -44,11 +45,13 @@ export interface AuditResult {
   suppressed: Finding[];
   notifications: Notification[];
   /** Unused inline suppression directives. */
-  unusedDirectives: { file: string; line: number; column: number; rules: string[] }[];
+  unusedDirectives: UnusedDirective[];
   rules: readonly Rule[];
   levels: Record<string, Level>;
   /** The text of a file as the audit read it (for code frames). */
   sourceText(file: string): string | undefined;
+  /** Every file the audit read: its inputs, for the cache. */
+  inputFiles: string[];
   stats: { files: number; parsed: number; searched: number; handlers: number; ms: number };
 }
 
@@ -126,6 +129,7 @@ export function audit(opts: AuditOptions): AuditResult {
     rules,
     levels,
     sourceText: (file) => project.sources.text(file),
+    inputFiles: [...project.sources.readFiles(), ...configInputs(projectRoot, config)],
     stats: { files: files.length, parsed: project.sources.parseCount, searched, handlers: handlers.length, ms: performance.now() - started },
   };
 }
@@ -229,4 +233,50 @@ export function compareFindings(a: Finding, b: Finding): number {
     (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0) ||
     (a.message < b.message ? -1 : a.message > b.message ? 1 : 0)
   );
+}
+
+export function handlerInfo(h: Handler): HandlerInfo {
+  const lc = h.sourceFile.getLineAndCharacterOfPosition(h.body.getStart(h.sourceFile));
+  const d = h.delivery;
+  return {
+    file: h.file,
+    line: lc.line + 1,
+    column: lc.character + 1,
+    framework: h.framework,
+    kind: h.kind,
+    name: h.name,
+    key: h.key,
+    registeredIn: h.registration.file,
+    delivery: {
+      acksOnReturn: d.acksOnReturn,
+      redeliversOnThrow: d.redeliversOnThrow,
+      ordered: d.ordered,
+      batched: d.batched,
+      autoAck: d.autoAck?.reason ?? null,
+      retryBound: d.retryBound?.reason ?? null,
+    },
+    wrappers: h.wrappers,
+  };
+}
+
+/** The plain-data report of an audit, for reporters, baselines and the cache. */
+export function toReport(result: AuditResult): AuditReport {
+  return {
+    root: result.root,
+    files: result.files,
+    handlers: result.handlers.map(handlerInfo),
+    findings: result.findings,
+    suppressed: result.suppressed,
+    notifications: result.notifications,
+    unusedDirectives: result.unusedDirectives,
+    rules: result.rules.map((r) => ({ id: r.id, defaultLevel: r.defaultLevel, description: r.description, tags: r.tags, precision: r.precision })),
+    stats: result.stats,
+  };
+}
+
+/** Files outside the sources that change what the audit finds. */
+function configInputs(projectRoot: string, config: ResolvedConfig): string[] {
+  const out = [join(projectRoot, 'tsconfig.json')].filter((f) => existsSync(f));
+  if (config.file) out.push(config.file);
+  return out;
 }

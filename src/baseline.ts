@@ -3,9 +3,8 @@
 // line, so code that moves within its file stays baselined.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
-import type { AuditResult } from './audit.js';
 import { UsageError } from './errors.js';
-import type { Finding } from './model.js';
+import type { AuditReport, Finding } from './model.js';
 
 export const BASELINE_VERSION = 1;
 
@@ -69,7 +68,7 @@ export interface BaselineOutcome {
 }
 
 export function baselineStage(
-  result: AuditResult,
+  result: AuditReport,
   cwd: string,
   opts: { baseline?: string; writeBaseline?: string; prune?: boolean },
 ): BaselineOutcome {

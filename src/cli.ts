@@ -1,10 +1,10 @@
 // Command line: flags -> options; runs the audit; picks the reporter; sets the exit code.
 // A user's mistake is one line on stderr and exit 2, never a stack trace.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError } from './errors.js';
-import type { Level } from './model.js';
+import type { AuditReport, Level } from './model.js';
 import { toolVersion } from './version.js';
 
 const RULE_LEVELS = ['off', 'note', 'warning', 'error'];
@@ -155,10 +155,25 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
     io.stdout.write(o.listHandlers ? '0 handlers in 0 files\n' : '✔ no source files to audit\n');
     return 0;
   }
-  // The compiler and the rules load only when there is something to audit.
-  const [{ audit }, { RULE_IDS }] = await Promise.all([import('./audit.js'), import('../rules/index.js')]);
-  const ruleLevels = parseRuleLevels(o.rule, RULE_IDS);
-  const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, includeWarnings: !o.quiet, selection });
+  const ruleIds = (await import('./rule-ids.js')).RULE_IDS;
+  const ruleLevels = parseRuleLevels(o.rule, ruleIds);
+  let report: AuditReport | undefined;
+  let sourceText: (file: string) => string | undefined = readSource;
+  const cache = o.cache ? await import('./cache.js') : undefined;
+  const cacheLocation = o.cacheLocation ? resolve(io.cwd, o.cacheLocation) : cache?.defaultCacheLocation(io.cwd);
+  const key = cache?.cacheKey({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, quiet: !!o.quiet });
+  if (cache && cacheLocation && key) report = cache.loadCachedReport(cacheLocation, key, selection.files);
+  if (!report) {
+    // The compiler and the rules load only when there is something to audit.
+    const { audit, toReport } = await import('./audit.js');
+    const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, includeWarnings: !o.quiet, selection });
+    report = toReport(result);
+    sourceText = (f) => result.sourceText(f) ?? readSource(f);
+    if (cache && cacheLocation && key && !report.notifications.some((n) => n.level === 'error')) {
+      cache.saveCachedReport(cacheLocation, key, selection.files, result.inputFiles, report);
+    }
+  }
+  const result = report;
 
   const { baselineStage } = await import('./baseline.js');
   const baselineOutcome = baselineStage(result, io.cwd, { baseline: o.baseline, writeBaseline: o.writeBaseline, prune: o.pruneBaseline });
@@ -180,7 +195,7 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
     const { renderText, colorLevel } = await import('./report/text.js');
     const target = o.output ? {} : io.stdout;
     const color = o.color === false ? 0 : colorLevel(target, io.env);
-    output = renderText(result, io.cwd, (f) => result.sourceText(f), color);
+    output = renderText(result, io.cwd, sourceText, color);
   }
 
   if (o.output) {
@@ -217,4 +232,12 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
   if (maxWarnings >= 0 && warnings > maxWarnings) return 1;
   if (o.reportUnusedDisableDirectives && result.unusedDirectives.length) return 1;
   return 0;
+}
+
+function readSource(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+  } catch {
+    return undefined;
+  }
 }

@@ -43,6 +43,20 @@ export interface DeliveryModel {
   retryBound?: { reason: string };
   /** Where an ordered source is visible only from configuration, the reason it is taken as ordered. */
   orderReason?: string;
+  /**
+   * In-process delivery (EventEmitter listeners, NestJS @OnEvent, cqrs @EventsHandler): no broker,
+   * no persistence, no redelivery. There is no delivery to dedup, ack or retry; only
+   * swallowed-error, floating-promise and dual-write are meaningful (frameworks.md §13).
+   */
+  inProcess?: boolean;
+  /** The framework itself catches and only logs the handler's errors (@OnEvent suppressErrors, cqrs, Nest NATS events). */
+  errorsSuppressed?: { reason: string };
+  /**
+   * Expressions in the handler (or the call in it that leads to them) whose value is the delivery,
+   * beside the params: a webhook's verified event, e.g. the `stripe.webhooks.constructEvent(...)` call.
+   * The variable such a call is assigned to carries the delivery's id and time fields.
+   */
+  deliveryValues?: ts.Node[];
 }
 
 export interface Handler {
@@ -102,4 +116,54 @@ export interface Notification {
   file?: string;
   /** Stable id of the kind of notification, e.g. parse-error, rule-crash. */
   id: string;
+}
+
+/** A handler as reported: plain data, no syntax tree (JSON, SARIF, the cache). */
+export interface HandlerInfo {
+  file: string; // absolute
+  line: number;
+  column: number;
+  framework: string;
+  kind: string;
+  name: string;
+  key: string;
+  registeredIn: string; // absolute
+  delivery: {
+    acksOnReturn: boolean;
+    redeliversOnThrow: boolean;
+    ordered: boolean;
+    batched: boolean;
+    autoAck: string | null;
+    retryBound: string | null;
+  };
+  wrappers: string[];
+}
+
+export interface RuleInfo {
+  id: string;
+  defaultLevel: ReportLevel;
+  description: string;
+  tags: string[];
+  precision: 'very-high' | 'high' | 'medium' | 'low';
+}
+
+export interface UnusedDirective {
+  file: string;
+  line: number;
+  column: number;
+  rules: string[];
+}
+
+/** Everything the reporters, the baseline and the cache need: plain, serialisable data. */
+export interface AuditReport {
+  /** Repository root: SARIF paths, fingerprints and baselines are relative to it. */
+  root: string;
+  files: string[];
+  handlers: HandlerInfo[];
+  findings: Finding[];
+  suppressed: Finding[];
+  notifications: Notification[];
+  unusedDirectives: UnusedDirective[];
+  rules: RuleInfo[];
+  stats: { files: number; parsed: number; searched: number; handlers: number; ms: number; cached?: boolean };
 }

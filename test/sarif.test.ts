@@ -1,7 +1,7 @@
 import { writeFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { audit } from '../src/audit.js';
+import { audit, toReport } from '../src/audit.js';
 import { resolveConfig } from '../src/config.js';
 import { renderSarif } from '../src/report/sarif.js';
 import { writeProject } from './helpers/audit.js';
@@ -37,7 +37,7 @@ declare function effect(): void;
 
 function run(dir: string, opts: { includeSuppressed?: boolean } = {}) {
   const result = audit({ cwd: dir, paths: ['.'], config: resolveConfig({}, undefined, dir), rules: [effectCallRule] });
-  return { result, sarif: JSON.parse(renderSarif(result, opts)) };
+  return { result, sarif: JSON.parse(renderSarif(toReport(result), opts)) };
 }
 
 describe('SARIF output', () => {
@@ -97,7 +97,7 @@ describe('SARIF output', () => {
   it('describes every rule with its help page', () => {
     const dir = writeProject({ 'src/a.ts': 'export const a = 1;\n' });
     const r = audit({ cwd: dir, paths: ['.'], config: resolveConfig({}, undefined, dir) });
-    const sarif = JSON.parse(renderSarif(r));
+    const sarif = JSON.parse(renderSarif(toReport(r)));
     const rules = sarif.runs[0].tool.driver.rules;
     expect(rules.map((x: any) => x.id)).toContain('no-dedup');
     for (const rule of rules) {

@@ -54,6 +54,11 @@ export class SourceStore {
     if (n.file) this.incomplete.add(n.file);
   }
 
+  /** Every file whose text was read (the audit's inputs, for the cache). */
+  readFiles(): string[] {
+    return [...this.texts.keys()];
+  }
+
   /** The file's text, or undefined (with a notification) when it cannot be used as source. */
   text(file: string): string | undefined {
     const cached = this.texts.get(file);

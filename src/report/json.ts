@@ -1,32 +1,11 @@
 // JSON output: a stable, versioned document for dashboards and other tools.
 import { relative } from 'node:path';
-import type { AuditResult } from '../audit.js';
-import type { Finding, Handler, Span } from '../model.js';
+import type { AuditReport, Finding, HandlerInfo, Span } from '../model.js';
 
 export const JSON_FORMAT_VERSION = 1;
 
-export function handlerEntry(h: Handler, cwd: string) {
-  const lc = h.sourceFile.getLineAndCharacterOfPosition(h.body.getStart(h.sourceFile));
-  const d = h.delivery;
-  return {
-    file: rel(cwd, h.file),
-    line: lc.line + 1,
-    column: lc.character + 1,
-    framework: h.framework,
-    kind: h.kind,
-    name: h.name,
-    key: h.key,
-    registeredIn: rel(cwd, h.registration.file),
-    delivery: {
-      acksOnReturn: d.acksOnReturn,
-      redeliversOnThrow: d.redeliversOnThrow,
-      ordered: d.ordered,
-      batched: d.batched,
-      autoAck: d.autoAck?.reason ?? null,
-      retryBound: d.retryBound?.reason ?? null,
-    },
-    wrappers: h.wrappers,
-  };
+export function handlerEntry(h: HandlerInfo, cwd: string) {
+  return { ...h, file: rel(cwd, h.file), registeredIn: rel(cwd, h.registeredIn) };
 }
 
 function rel(cwd: string, file: string): string {
@@ -51,7 +30,7 @@ function findingEntry(f: Finding, cwd: string) {
   };
 }
 
-export function renderJson(result: AuditResult, cwd: string, opts: { includeSuppressed?: boolean } = {}): string {
+export function renderJson(result: AuditReport, cwd: string, opts: { includeSuppressed?: boolean } = {}): string {
   const findings = opts.includeSuppressed ? [...result.findings, ...result.suppressed] : result.findings;
   const doc = {
     version: JSON_FORMAT_VERSION,
@@ -64,7 +43,7 @@ export function renderJson(result: AuditResult, cwd: string, opts: { includeSupp
   return `${JSON.stringify(doc, null, 2)}\n`;
 }
 
-export function summary(result: AuditResult) {
+export function summary(result: AuditReport) {
   const count = (lvl: string) => result.findings.filter((f) => f.level === lvl).length;
   return {
     files: result.stats.files,
@@ -76,6 +55,6 @@ export function summary(result: AuditResult) {
   };
 }
 
-export function renderHandlersJson(result: AuditResult, cwd: string): string {
+export function renderHandlersJson(result: AuditReport, cwd: string): string {
   return `${JSON.stringify({ version: JSON_FORMAT_VERSION, handlers: result.handlers.map((h) => handlerEntry(h, cwd)) }, null, 2)}\n`;
 }

@@ -4,8 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { AuditResult } from '../audit.js';
-import type { Finding, Span } from '../model.js';
+import type { AuditReport, Finding, Span } from '../model.js';
 import { packageRoot, toolVersion, REPO_URL } from '../version.js';
 
 const helpCache = new Map<string, string | undefined>();
@@ -47,7 +46,7 @@ export interface SarifOptions {
   category?: string;
 }
 
-export function renderSarif(result: AuditResult, opts: SarifOptions = {}): string {
+export function renderSarif(result: AuditReport, opts: SarifOptions = {}): string {
   const root = result.root;
   const rules = result.rules;
   const index = new Map(rules.map((r, i) => [r.id, i]));

@@ -2,8 +2,7 @@
 // production consequence; a summary line at the end. Colours only where the stream is a TTY.
 import { relative } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import type { AuditResult } from '../audit.js';
-import type { Finding } from '../model.js';
+import type { AuditReport, Finding } from '../model.js';
 import type { SourceTextReader } from './source-text.js';
 
 export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): 0 | 1 | 2 | 3 {
@@ -19,7 +18,7 @@ export function colorLevel(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv =
 
 const LEVEL_WORD = { error: 'error', warning: 'warning', note: 'note' } as const;
 
-export function renderText(result: AuditResult, cwd: string, readText: SourceTextReader, color: 0 | 1 | 2 | 3, opts: { helpBase?: string } = {}): string {
+export function renderText(result: AuditReport, cwd: string, readText: SourceTextReader, color: 0 | 1 | 2 | 3, opts: { helpBase?: string } = {}): string {
   const c = new Chalk({ level: color });
   const lines: string[] = [];
   const byFile = new Map<string, Finding[]>();
@@ -84,10 +83,9 @@ function rel(cwd: string, file: string): string {
   return relative(cwd, file).split('\\').join('/') || file;
 }
 
-export function renderHandlersText(result: AuditResult, cwd: string): string {
+export function renderHandlersText(result: AuditReport, cwd: string): string {
   const lines: string[] = [];
   for (const h of result.handlers) {
-    const lc = h.sourceFile.getLineAndCharacterOfPosition(h.body.getStart(h.sourceFile));
     const d = h.delivery;
     const traits = [
       d.acksOnReturn ? 'acks on return' : 'manual ack',
@@ -95,8 +93,8 @@ export function renderHandlersText(result: AuditResult, cwd: string): string {
       d.ordered ? 'ordered' : 'unordered',
       d.batched ? 'batched' : 'single',
     ];
-    if (d.autoAck) traits.push(`auto-ack: ${d.autoAck.reason}`);
-    lines.push(`${rel(cwd, h.file)}:${lc.line + 1}:${lc.character + 1}  ${h.framework} ${h.kind}  ${h.name}  (${traits.join(', ')})`);
+    if (d.autoAck) traits.push(`auto-ack: ${d.autoAck}`);
+    lines.push(`${rel(cwd, h.file)}:${h.line}:${h.column}  ${h.framework} ${h.kind}  ${h.name}  (${traits.join(', ')})`);
   }
   lines.push(`${result.handlers.length} handler${result.handlers.length === 1 ? '' : 's'} in ${result.stats.files} file${result.stats.files === 1 ? '' : 's'}`);
   return `${lines.join('\n')}\n`;
