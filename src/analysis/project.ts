@@ -33,6 +33,8 @@ export type FunctionTarget =
 interface ModuleInfo {
   imports: Map<string, { module: string; name: string }>;
   exports: Map<string, ts.Node>;
+  /** `export { local as name }` without a module: resolved on demand (scopes need the imports first). */
+  localExports: Map<string, string>;
   reexports: { module: string; names?: Map<string, string> }[];
 }
 
@@ -106,7 +108,7 @@ export class Project {
     if (cached) return cached;
     const p = this.parsed(file);
     if (!p) return undefined;
-    const info: ModuleInfo = { imports: new Map(), exports: new Map(), reexports: [] };
+    const info: ModuleInfo = { imports: new Map(), exports: new Map(), localExports: new Map(), reexports: [] };
     for (const st of p.sf.statements) {
       if (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier)) {
         const module = st.moduleSpecifier.text;
@@ -127,12 +129,7 @@ export class Project {
           const names = st.exportClause && ts.isNamedExports(st.exportClause) ? new Map(st.exportClause.elements.map((e) => [e.name.text, (e.propertyName ?? e.name).text])) : undefined;
           info.reexports.push({ module, names });
         } else if (st.exportClause && ts.isNamedExports(st.exportClause)) {
-          for (const el of st.exportClause.elements) {
-            const local = (el.propertyName ?? el.name).text;
-            const b = this.scopeDecls(p.sf).get(local);
-            const node = bindingNode(b);
-            if (node) info.exports.set(el.name.text, node);
-          }
+          for (const el of st.exportClause.elements) info.localExports.set(el.name.text, (el.propertyName ?? el.name).text);
         }
       } else if (ts.isExportAssignment(st)) {
         info.exports.set('default', st.expression);
@@ -203,6 +200,14 @@ export class Project {
     if (!info) return undefined;
     const direct = info.exports.get(name);
     if (direct) return direct;
+    const local = info.localExports.get(name);
+    const p = local !== undefined ? this.parsed(file) : undefined;
+    if (local !== undefined && p) {
+      const b = this.scopeDecls(p.sf).get(local);
+      if (b?.kind === 'import' && b.file && b.name !== '*') return this.exported(b.file, b.name, seen);
+      const node = bindingNode(b);
+      if (node) return node;
+    }
     for (const re of info.reexports) {
       const target = this.resolveModule(file, re.module);
       if (!target) continue;
