@@ -32,7 +32,8 @@ export function readPathAliases(root: string): { prefix: string; targets: string
   for (const [key, targets] of Object.entries(co.paths)) {
     if (!Array.isArray(targets)) continue;
     const prefix = key.replace(/\*$/, '');
-    out.push({ prefix, targets: targets.filter((t) => typeof t === 'string').map((t) => resolve(base, t.replace(/\*$/, ''))) });
+    // A wildcard target keeps its trailing separator so the matched rest is appended inside it.
+    out.push({ prefix, targets: targets.filter((t) => typeof t === 'string').map((t) => (t.endsWith('*') ? `${resolve(base, t.slice(0, -1))}/` : resolve(base, t))) });
   }
   // Longest prefix first, as TypeScript matches.
   return out.sort((a, b) => b.prefix.length - a.prefix.length);
