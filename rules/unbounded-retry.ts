@@ -1,4 +1,6 @@
 // unbounded-retry: A failure path requeues the same delivery with no bound, so a poison message loops for ever.
+import { requeueSites, retryBoundInSight } from '../src/analysis/retry-bounds.js';
+import type { FlowContext } from '../src/analysis/flow.js';
 import type { Rule } from '../src/rule.js';
 
 export const unboundedRetry: Rule = {
@@ -7,7 +9,17 @@ export const unboundedRetry: Rule = {
   description: 'A failure path requeues the same delivery with no bound, so a poison message loops for ever.',
   tags: ['reliability', 'availability'],
   precision: 'high',
-  check() {
-    // Not implemented yet: the rule's analysis is built in its own issue.
+  check(ctx) {
+    const flow: FlowContext = { handler: ctx.handler, reach: ctx.reach, project: ctx.project };
+    const sites = requeueSites(flow);
+    if (!sites.length || retryBoundInSight(flow)) return;
+    for (const site of sites) {
+      ctx.report(
+        site.node,
+        `\`${site.label}\` ${site.why} with no bound in sight: a message that always fails (a poison message) is redelivered for ever, ` +
+          'burning the consumer and blocking the messages behind it. Looked for an attempt count (x-death, deliveryAttempt, deliveryCount, ' +
+          'redeliveryCount, ApproximateReceiveCount), a max-deliveries setting or a dead-letter route and found none.',
+      );
+    }
   },
 };

@@ -17,6 +17,7 @@ import { createProgram } from './program.js';
 import type { Rule, RuleContext } from './rule.js';
 import { RULES } from '../rules/index.js';
 import { applyInlineSuppressions } from './suppress.js';
+import { describeError } from './errors.js';
 import picomatch from 'picomatch';
 
 export interface AuditOptions {
@@ -98,7 +99,7 @@ export function audit(opts: AuditOptions): AuditResult {
     try {
       reach = computeReach(project, h, config.maxCallDepth, config.maxFunctionsPerHandler);
     } catch (e) {
-      project.sources.fault('reach-crash', h.file, `following the calls of handler ${h.name} in ${h.file} failed: ${(e as Error).message}`);
+      project.sources.fault('reach-crash', h.file, `following the calls of handler ${h.name} in ${h.file} failed: ${describeError(e)}; its rules did not run`);
       continue;
     }
     for (const rule of active) {
@@ -106,7 +107,7 @@ export function audit(opts: AuditOptions): AuditResult {
       try {
         rule.check(ctx);
       } catch (e) {
-        project.sources.fault('rule-crash', h.file, `rule ${rule.id} failed on handler ${h.name} in ${h.file}: ${(e as Error).message}; the other rules still ran`);
+        project.sources.fault('rule-crash', h.file, `rule ${rule.id} failed on handler ${h.name} in ${h.file}: ${describeError(e)}; the other rules still ran`);
       }
     }
   }
@@ -116,7 +117,9 @@ export function audit(opts: AuditOptions): AuditResult {
   kept.sort(compareFindings);
   suppressed.sort(compareFindings);
   notifications.push(...project.sources.notifications);
-  notifications.sort((a, b) => (a.file ?? '').localeCompare(b.file ?? '') || a.id.localeCompare(b.id) || a.message.localeCompare(b.message));
+  // Code-unit order, never localeCompare: the output must not depend on the machine's locale.
+  const byText = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  notifications.sort((a, b) => byText(a.file ?? '', b.file ?? '') || byText(a.id, b.id) || byText(a.message, b.message));
 
   return {
     root,

@@ -46,6 +46,7 @@ function sha1(buf: Buffer | string): string {
 function stampOf(file: string): FileStamp | undefined {
   try {
     const st = statSync(file);
+    if (!st.isFile()) return undefined; // a FIFO or device read by mistake would block
     const content = readFileSync(file);
     return { size: st.size, mtimeMs: st.mtimeMs, sha1: sha1(content) };
   } catch {

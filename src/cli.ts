@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
-import { UsageError } from './errors.js';
+import { UsageError, describeError } from './errors.js';
 import type { AuditReport, Level } from './model.js';
 import { toolVersion } from './version.js';
 
@@ -131,8 +131,7 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
       io.stderr.write(`event-audit: ${e.message}\n`);
       return 2;
     }
-    const err = e as Error;
-    io.stderr.write(`event-audit: internal error: ${err.message}\n  please report it with the stack below\n${err.stack ?? ''}\n`);
+    io.stderr.write(`event-audit: internal error: ${describeError(e)}\n  please report it with the stack below\n${e instanceof Error ? (e.stack ?? '') : ''}\n`);
     return 2;
   }
 }
@@ -218,8 +217,8 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
       io.stderr.write(`event-audit: ${u.file}:${u.line}:${u.column}: unused event-audit-disable directive${u.rules.length ? ` (${u.rules.join(', ')})` : ''}\n`);
     }
   }
-  if (o.format !== 'text' || o.output) {
-    // Machine formats keep stdout clean; faults still reach a human.
+  if (o.format !== 'text' || o.output || o.listHandlers) {
+    // Machine formats (and the handler list) keep stdout clean; faults still reach a human.
     for (const n of result.notifications) if (n.level === 'error') io.stderr.write(`event-audit: ${n.message}\n`);
   }
 

@@ -66,7 +66,7 @@ function validate(data: unknown): ErrorObject[] {
   if (!validator) {
     const schema = JSON.parse(readFileSync(join(packageRoot, 'schema/config.schema.json'), 'utf8')) as object;
     const Ajv = AjvModule.default;
-    validator = new Ajv({ allErrors: true, strict: false }).compile(schema);
+    validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return validator(data) ? [] : [...(validator.errors ?? [])];
 }
@@ -90,6 +90,10 @@ function describe(err: ErrorObject, data: unknown): string {
       return `${key}: must be ${err.params.type === 'integer' ? 'a whole number' : `a${/^[aeiou]/.test(String(err.params.type)) ? 'n' : ''} ${String(err.params.type)}`} (got ${JSON.stringify(got)})`;
     case 'oneOf':
       return `${key}: give exactly one of call, decorator or type`;
+    case 'dependencies':
+      return `${key === '(top level)' ? '' : `${key}.`}${String(err.params.property)}: only allowed together with ${String(err.params.missingProperty)}`;
+    case 'minLength':
+      return `${key}: must not be empty`;
     case 'required':
       return `${key}: missing required key ${String(err.params.missingProperty)}`;
     default:
@@ -109,8 +113,10 @@ export function resolveConfig(data: unknown, file: string | undefined, root: str
   if (typeof data !== 'object' || Array.isArray(data)) throw new UsageError(`${where}: the configuration must be an object`);
   const errors = validate(data);
   if (errors.length) {
-    // The most specific error first: oneOf/anyOf wrappers repeat what their branches say.
-    const best = errors.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'if') ?? errors[0]!;
+    // The most specific error first: an unknown key, then a wrong value, then "exactly one of"
+    // (whose branches' own `required` errors would name just one of the choices).
+    const rank = (e: ErrorObject) => (e.keyword === 'additionalProperties' ? 0 : e.keyword === 'oneOf' || e.keyword === 'if' ? 2 : e.schemaPath.includes('/oneOf/') ? 3 : 1);
+    const best = [...errors].sort((a, b) => rank(a) - rank(b))[0]!;
     throw new UsageError(`${where}: ${describe(best, data)}`);
   }
   const d = data as Partial<ResolvedConfig>;

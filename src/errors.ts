@@ -5,3 +5,13 @@ export class UsageError extends Error {
     this.name = 'UsageError';
   }
 }
+
+/** The message of anything thrown (code may throw strings, null or objects without a message). */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return e.message || e.name;
+  try {
+    return String(e);
+  } catch {
+    return 'an unprintable value';
+  }
+}

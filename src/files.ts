@@ -1,5 +1,5 @@
 // Pipeline stage "files": paths, folders and globs -> the sorted list of source files to audit.
-import { existsSync, readdirSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { existsSync, readdirSync, realpathSync, statSync, type Dirent, type Stats } from 'node:fs';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import picomatch from 'picomatch';
 import { SOURCE_EXTENSIONS } from './source-extensions.js';
@@ -74,6 +74,8 @@ export function selectFiles(opts: SelectOptions): FileSelection {
     } else if (st.isFile()) {
       // A file named explicitly is audited even under a default ignore, but not under the user's own ignores.
       if (isSourceFile(abs) && !ignoredBy(abs, userIgnore)) out.add(abs);
+    } else if (isSourceFile(abs) && !ignoredBy(abs, userIgnore)) {
+      notifications.push(notAFile(abs, st));
     }
   }
   return { files: [...out].sort(), notifications, explicitFiles };
@@ -84,12 +86,20 @@ export function walkDir(root: string, notifications: Notification[]): string[] {
   const files: string[] = [];
   const seenDirs = new Set<string>();
   const stack = [root];
+  let rootReal: string | undefined;
+  try {
+    rootReal = realpathSync(root);
+  } catch {
+    /* reported when the folder is read */
+  }
   while (stack.length) {
     const dir = stack.pop()!;
     let real: string;
     try {
       real = realpathSync(dir);
-    } catch {
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      notifications.push(code === 'ENOENT' ? { id: 'file-vanished', level: 'warning', file: dir, message: `skipped folder ${dir}: it was deleted or moved during the run` } : { id: 'unreadable-folder', level: 'error', file: dir, message: `cannot read folder ${dir}: ${code ?? String(e)}` });
       continue;
     }
     if (seenDirs.has(real)) continue;
@@ -112,16 +122,48 @@ export function walkDir(root: string, notifications: Notification[]): string[] {
         let st;
         try {
           st = statSync(p);
-        } catch {
-          continue; // dangling link
+        } catch (e) {
+          const loops = (e as NodeJS.ErrnoException).code === 'ELOOP';
+          if (isSourceFile(p)) notifications.push({ id: 'dangling-link', level: 'warning', file: p, message: `skipped ${p}: a symbolic link whose target ${loops ? 'links back to itself' : 'does not exist'}` });
+          continue;
         }
         if (st.isDirectory()) {
-          if (!SKIP_DIRS.has(ent.name)) stack.push(p);
+          // A link back to the audited folder or above it is a loop: following it would leave the folder.
+          if (!SKIP_DIRS.has(ent.name) && !linksAbove(p, rootReal)) stack.push(p);
         } else if (st.isFile()) files.push(p);
+        else if (isSourceFile(p)) notifications.push(notAFile(p, st));
+      } else if (isSourceFile(p)) {
+        // A FIFO, socket or device named like source: never opened (reading could block or never end).
+        notifications.push(notAFile(p, ent));
       }
     }
   }
   return files;
+}
+
+/** What a path is when it is not a regular file, for notifications. */
+export function kindOf(st: Pick<Stats, 'isFIFO' | 'isCharacterDevice' | 'isBlockDevice' | 'isSocket' | 'isDirectory'>): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  if (st.isSocket()) return 'a socket';
+  if (st.isDirectory()) return 'a folder';
+  return 'a special file';
+}
+
+function notAFile(p: string, st: Parameters<typeof kindOf>[0]): Notification {
+  return { id: 'not-a-file', level: 'warning', file: p, message: `skipped ${p}: ${kindOf(st)}, not a regular file` };
+}
+
+/** True when the symbolic link `p` points at `rootReal` or one of its ancestors. */
+function linksAbove(p: string, rootReal: string | undefined): boolean {
+  if (!rootReal) return false;
+  let target: string;
+  try {
+    target = realpathSync(p);
+  } catch {
+    return true;
+  }
+  return rootReal === target || rootReal.startsWith(target.endsWith(sep) ? target : target + sep);
 }
 
 function globBase(pattern: string): string {

@@ -16,6 +16,7 @@ import {
 import type { Project, FunctionTarget } from './analysis/project.js';
 import type { ResolvedConfig } from './config.js';
 import type { AdapterContext, FrameworkAdapter, Registration } from './frameworks/types.js';
+import { describeError } from './errors.js';
 import type { Handler, HandlerBody } from './model.js';
 
 interface WrapperUse {
@@ -62,6 +63,15 @@ export function discoverHandlers(
   const byBody = new Map<ts.Node, Handler>();
   const wrapperUses: WrapperUse[] = [];
   let searched = 0;
+  adapters = adapters.filter((a) => {
+    if (!a.enabled) return true;
+    try {
+      return a.enabled(config);
+    } catch (e) {
+      project.sources.fault('adapter-crash', undefined, `the ${a.name} adapter failed to read the configuration: ${describeError(e)}; it did not run`);
+      return false;
+    }
+  });
 
   const addTarget = (t: FunctionTarget, reg: Registration, registrationFile: string) => {
     if (t.kind === 'param') {
@@ -71,7 +81,16 @@ export function discoverHandlers(
     addHandler(t.fn, reg, registrationFile, t.wrappers);
   };
 
-  const addHandler = (body: HandlerBody, reg: Registration, registrationFile: string, wrappers: string[]) => {
+  const addHandler = (body: HandlerBody, reg: Registration, registrationFile: string, wrappers: string[], hops = 0) => {
+    // `(m) => this.handle(m)` only forwards the delivery: the function it calls is the handler.
+    const forwarded = hops < 3 ? forwardTargets(project, body) : [];
+    if (forwarded.length) {
+      for (const t of forwarded) {
+        if (t.kind === 'param') wrapperUses.push({ fn: t.fn, index: t.index, path: t.path, reg, registrationFile, wrappers: [...wrappers, ...t.wrappers] });
+        else addHandler(t.fn, reg, registrationFile, [...wrappers, ...t.wrappers], hops + 1);
+      }
+      return;
+    }
     if (byBody.has(body)) return; // one function registered many times counts once
     const sf = body.getSourceFile();
     const file = sf.fileName;
@@ -98,9 +117,22 @@ export function discoverHandlers(
   for (const file of files) {
     const text = project.sources.text(file);
     if (text === undefined) continue;
-    const candidates = adapters.filter((a) => safe(() => a.mayRegister(text), false));
+    const candidates = adapters.filter((a) => {
+      try {
+        return a.mayRegister(text);
+      } catch (e) {
+        project.sources.fault('adapter-crash', file, `the ${a.name} adapter failed on ${file}: ${describeError(e)}; its handlers in this file were not analysed`);
+        return false;
+      }
+    });
     if (!candidates.length) continue;
-    const ctx = makeAdapterContext(project, file, config);
+    let ctx: AdapterContext | undefined;
+    try {
+      ctx = makeAdapterContext(project, file, config);
+    } catch (e) {
+      project.sources.fault('internal-error', file, `reading the imports of ${file} failed: ${describeError(e)}; its handlers were not analysed`);
+      continue;
+    }
     if (!ctx) continue;
     searched++;
     for (const adapter of candidates) {
@@ -108,7 +140,11 @@ export function discoverHandlers(
       try {
         regs = adapter.discover(ctx);
       } catch (e) {
-        project.sources.fault('adapter-crash', file, `the ${adapter.name} adapter failed on ${file}: ${(e as Error).message}; its handlers in this file were not analysed`);
+        project.sources.fault('adapter-crash', file, `the ${adapter.name} adapter failed on ${file}: ${describeError(e)}; its handlers in this file were not analysed`);
+        continue;
+      }
+      if (!Array.isArray(regs)) {
+        project.sources.fault('adapter-crash', file, `the ${adapter.name} adapter returned no list of registrations for ${file}; its handlers in this file were not analysed`);
         continue;
       }
       for (const reg of regs) {
@@ -119,7 +155,7 @@ export function discoverHandlers(
           }
           for (const t of project.resolveFunctions(reg.handler)) addTarget(t, reg, file);
         } catch (e) {
-          project.sources.fault('adapter-crash', file, `resolving a ${adapter.name} handler in ${file} failed: ${(e as Error).message}`);
+          project.sources.fault('adapter-crash', file, `resolving a ${adapter.name} handler in ${file} failed: ${describeError(e)}; that handler was not analysed`);
         }
       }
     }
@@ -134,15 +170,19 @@ export function discoverHandlers(
       const k = `${use.fn.pos}:${use.fn.getSourceFile().fileName}:${use.index}:${use.path.join('.')}`;
       if (seenWrappers.has(k)) continue;
       seenWrappers.add(k);
-      for (const call of wrapperCallSites(project, use.fn)) {
-        const arg = call.arguments?.[use.index];
-        if (!arg) continue;
-        for (const v of pathValues(project, arg, use.path)) {
-          for (const t of project.resolveFunctions(v, 0, use.wrappers)) {
-            if (t.kind === 'param') next.push({ ...use, fn: t.fn, index: t.index, path: t.path, wrappers: t.wrappers });
-            else addHandler(t.fn, use.reg, use.registrationFile, t.wrappers);
+      try {
+        for (const call of wrapperCallSites(project, use.fn)) {
+          const arg = call.arguments?.[use.index];
+          if (!arg) continue;
+          for (const v of pathValues(project, arg, use.path)) {
+            for (const t of project.resolveFunctions(v, 0, use.wrappers)) {
+              if (t.kind === 'param') next.push({ ...use, fn: t.fn, index: t.index, path: t.path, wrappers: t.wrappers });
+              else addHandler(t.fn, use.reg, use.registrationFile, t.wrappers);
+            }
           }
         }
+      } catch (e) {
+        project.sources.fault('adapter-crash', use.registrationFile, `following the registration wrapper ${functionName(use.fn) ?? 'function'} from ${use.registrationFile} failed: ${describeError(e)}; handlers registered through it may be missing`);
       }
     }
     pending = next;
@@ -174,6 +214,33 @@ function safe<T>(f: () => T, fallback: T): T {
   } catch {
     return fallback;
   }
+}
+
+/**
+ * When `fn` is an inline function that only hands its parameters, unchanged and in order, to one
+ * call (`(m) => this.handle(m)`, `async (p, ctx) => { await svc.apply(p, ctx); }`), the single
+ * project function (or wrapper parameter) that call resolves to; otherwise nothing.
+ */
+function forwardTargets(project: Project, fn: HandlerBody): FunctionTarget[] {
+  if (!ts.isArrowFunction(fn) && !ts.isFunctionExpression(fn)) return [];
+  let e: ts.Node | undefined = fn.body;
+  if (e && ts.isBlock(e)) {
+    const only = e.statements.length === 1 ? e.statements[0] : undefined;
+    e = only && (ts.isReturnStatement(only) || ts.isExpressionStatement(only)) ? only.expression : undefined;
+  }
+  if (!e || !ts.isExpression(e)) return [];
+  e = unwrapExpression(e);
+  if (ts.isAwaitExpression(e)) e = unwrapExpression(e.expression);
+  if (!ts.isCallExpression(e) || !e.arguments.length || e.arguments.length > fn.parameters.length) return [];
+  const call = e;
+  const forwards = call.arguments.every((a, i) => {
+    const p = fn.parameters[i]!;
+    const x = unwrapExpression(a);
+    return ts.isIdentifier(p.name) && !p.dotDotDotToken && ts.isIdentifier(x) && x.text === p.name.text;
+  });
+  if (!forwards) return [];
+  const targets = safe(() => project.resolveFunctions(call.expression), []);
+  return targets.length === 1 && targets[0]!.fn !== fn ? targets : [];
 }
 
 /** Calls (and `new`s) anywhere in the project whose callee resolves to `fn`. */

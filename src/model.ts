@@ -44,6 +44,19 @@ export interface DeliveryModel {
   /** Where an ordered source is visible only from configuration, the reason it is taken as ordered. */
   orderReason?: string;
   /**
+   * Index of a completion-callback parameter that settles the delivery (bull/bee-queue/agenda
+   * `(job, done)`, MQTT.js `handleMessage(packet, callback)`): called with no error it acks,
+   * called with an error it reports the failure (not a swallowed error); the return value is ignored.
+   */
+  callbackParam?: number;
+  /**
+   * The framework itself runs deliveries of one batch or partition concurrently (Powertools
+   * BatchProcessor's default processInParallel, an async node-rdkafka 'data' listener,
+   * sqs-consumer handleMessage with batchSize > 1), so sequential-looking handler code does
+   * not keep the source's order.
+   */
+  concurrent?: { reason: string; node?: ts.Node };
+  /**
    * In-process delivery (EventEmitter listeners, NestJS @OnEvent, cqrs @EventsHandler): no broker,
    * no persistence, no redelivery. There is no delivery to dedup, ack or retry; only
    * swallowed-error, floating-promise and dual-write are meaningful (frameworks.md §13).

@@ -15,13 +15,17 @@ interface Directive {
   used: boolean;
 }
 
-const DIRECTIVE = /(?:\/\/|\/\*)\s*event-audit-(disable-next-line|disable-line|disable-file|disable|enable)\b([^\n*]*)/g;
+const DIRECTIVE = /(?:\/\/|\/\*)\s*event-audit-(disable-next-line|disable-line|disable-file|disable|enable)\b([^\n\r\u2028\u2029*]*)/g;
 
 export function parseDirectives(text: string): Directive[] {
   const out: Directive[] = [];
   if (!text.includes('event-audit-')) return out;
   const lineStarts = [0];
-  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) lineStarts.push(i + 1);
+  for (let i = 0; i < text.length; i++) {
+    // Line ends as the compiler counts them (finding lines come from it): \n, \r\n, a lone \r, U+2028, U+2029.
+    const c = text.charCodeAt(i);
+    if (c === 10 || c === 0x2028 || c === 0x2029 || (c === 13 && text.charCodeAt(i + 1) !== 10)) lineStarts.push(i + 1);
+  }
   const lineOf = (pos: number) => {
     let lo = 0;
     let hi = lineStarts.length - 1;

@@ -46,26 +46,38 @@ export function propertyNameText(name: ts.PropertyName | ts.MemberName | undefin
  * (calls in the middle are written with `()`). Undefined for computed shapes.
  */
 export function accessChain(node: ts.Expression): string | undefined {
-  const n = unwrapExpression(node);
-  if (ts.isIdentifier(n)) return n.text;
-  if (n.kind === ts.SyntaxKind.ThisKeyword) return 'this';
-  if (n.kind === ts.SyntaxKind.SuperKeyword) return 'super';
-  if (ts.isPropertyAccessExpression(n)) {
-    const left = accessChain(n.expression);
-    return left === undefined ? undefined : `${left}.${n.name.text}`;
-  }
-  if (ts.isElementAccessExpression(n)) {
-    const arg = unwrapExpression(n.argumentExpression);
-    const left = accessChain(n.expression);
-    if (left !== undefined && ts.isStringLiteralLike(arg)) return `${left}.${arg.text}`;
-    return undefined;
-  }
-  if (ts.isCallExpression(n)) {
-    const left = accessChain(n.expression);
-    return left === undefined ? undefined : `${left}()`;
+  // Iterative and bounded: generated code chains thousands of calls, and callers ask at every link.
+  const parts: string[] = [];
+  let calls = '';
+  let n = unwrapExpression(node);
+  for (let links = 0; links < MAX_CHAIN_LINKS; links++) {
+    if (ts.isIdentifier(n)) parts.push(n.text + calls);
+    else if (n.kind === ts.SyntaxKind.ThisKeyword) parts.push(`this${calls}`);
+    else if (n.kind === ts.SyntaxKind.SuperKeyword) parts.push(`super${calls}`);
+    else if (ts.isPropertyAccessExpression(n)) {
+      parts.push(n.name.text + calls);
+      calls = '';
+      n = unwrapExpression(n.expression);
+      continue;
+    } else if (ts.isElementAccessExpression(n)) {
+      const arg = unwrapExpression(n.argumentExpression);
+      if (!ts.isStringLiteralLike(arg)) return undefined;
+      parts.push(arg.text + calls);
+      calls = '';
+      n = unwrapExpression(n.expression);
+      continue;
+    } else if (ts.isCallExpression(n)) {
+      calls = `()${calls}`;
+      n = unwrapExpression(n.expression);
+      continue;
+    } else return undefined;
+    return parts.reverse().join('.');
   }
   return undefined;
 }
+
+/** Longer access chains than this are treated as computed (only generated code has them). */
+const MAX_CHAIN_LINKS = 100;
 
 /** The last name of a callee: `a.b.send(...)` -> `send`, `send(...)` -> `send`. */
 export function calleeName(call: ts.CallExpression | ts.NewExpression): string | undefined {
@@ -98,22 +110,59 @@ export function chainRoot(node: ts.Expression): ts.Identifier | ts.ThisExpressio
   }
 }
 
-/** Visits every descendant (depth first, source order). Return false from `visit` to skip a subtree. */
-export function walk(node: ts.Node, visit: (n: ts.Node) => boolean | void): void {
+/** Descendants of a node in depth-first source order (the node itself excluded). */
+function collectDescendants(node: ts.Node): ts.Node[] {
   // Iterative to survive deeply nested input without a stack overflow.
+  const out: ts.Node[] = [];
   const stack: ts.Node[] = [];
-  const push = (n: ts.Node) => {
-    const kids: ts.Node[] = [];
+  const kids: ts.Node[] = [];
+  const pushKids = (n: ts.Node) => {
+    kids.length = 0;
     n.forEachChild((c) => {
       kids.push(c);
     });
     for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   };
-  push(node);
+  pushKids(node);
   while (stack.length) {
     const n = stack.pop()!;
-    if (visit(n) === false) continue;
-    push(n);
+    out.push(n);
+    pushKids(n);
+  }
+  return out;
+}
+
+// Files and functions are walked by many adapters and rules: their node lists are built once.
+const descendantCache = new WeakMap<ts.Node, ts.Node[]>();
+
+function descendants(node: ts.Node): ts.Node[] {
+  const cacheable = node.kind === ts.SyntaxKind.SourceFile || isFunctionNode(node) || ts.isBlock(node);
+  if (!cacheable) return collectDescendants(node);
+  let list = descendantCache.get(node);
+  if (!list) {
+    list = collectDescendants(node);
+    descendantCache.set(node, list);
+  }
+  return list;
+}
+
+function isUnder(m: ts.Node, n: ts.Node): boolean {
+  for (let p = m.parent; p; p = p.parent) {
+    if (p === n) return true;
+    if (p.pos < n.pos || p.end > n.end) return false;
+  }
+  return false;
+}
+
+/** Visits every descendant (depth first, source order). Return false from `visit` to skip a subtree. */
+export function walk(node: ts.Node, visit: (n: ts.Node) => boolean | void): void {
+  const list = descendants(node);
+  for (let i = 0; i < list.length; i++) {
+    const n = list[i]!;
+    if (visit(n) === false) {
+      // Skip the subtree: its nodes follow contiguously.
+      while (i + 1 < list.length && isUnder(list[i + 1]!, n)) i++;
+    }
   }
 }
 

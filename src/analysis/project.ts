@@ -50,6 +50,18 @@ const SCOPE_KINDS = new Set<ts.SyntaxKind>([
   ts.SyntaxKind.CatchClause,
 ]);
 
+/** Scopes and function kinds in one set: lookups walk every ancestor, in deep chains thousands of them. */
+const LOOKUP_KINDS = new Set<ts.SyntaxKind>([
+  ...SCOPE_KINDS,
+  ts.SyntaxKind.FunctionDeclaration,
+  ts.SyntaxKind.FunctionExpression,
+  ts.SyntaxKind.ArrowFunction,
+  ts.SyntaxKind.MethodDeclaration,
+  ts.SyntaxKind.Constructor,
+  ts.SyntaxKind.GetAccessor,
+  ts.SyntaxKind.SetAccessor,
+]);
+
 export class Project {
   private readonly scopeCache = new WeakMap<ts.Node, Map<string, Binding>>();
   private readonly moduleCache = new Map<string, ModuleInfo>();
@@ -280,7 +292,7 @@ export class Project {
   lookupName(name: string, from: ts.Node): Binding | undefined {
     let n: ts.Node | undefined = from;
     while (n) {
-      if (SCOPE_KINDS.has(n.kind) || isFunctionNode(n)) {
+      if (LOOKUP_KINDS.has(n.kind)) {
         const b = this.scopeDecls(n).get(name);
         if (b) return b;
       }
@@ -351,6 +363,8 @@ export class Project {
       case 'function':
         return [{ kind: 'function', fn: b.node, wrappers }];
       case 'var': {
+        const looped = this.loopValues(b, depth);
+        if (looped.length) return looped.flatMap((v) => this.resolveFunctions(v, depth + 1, wrappers));
         if (b.path.length) return [];
         const init = b.decl.initializer;
         if (!init) return [];
@@ -371,10 +385,54 @@ export class Project {
   }
 
   /**
+   * The values a for-of loop variable takes when the loop iterates a literal in sight, with the
+   * binding's destructuring applied: `for (const d of Object.values(catalog))`,
+   * `for (const [name, d] of Object.entries(catalog))`, `for (const d of [a, b])`.
+   */
+  loopValues(b: Extract<Binding, { kind: 'var' }>, depth = 0): ts.Node[] {
+    const loop = b.decl.parent?.parent;
+    if (!loop || !ts.isForOfStatement(loop) || b.decl.parent !== loop.initializer || depth > 8) return [];
+    const src = unwrapExpression(loop.expression);
+    const fn = ts.isCallExpression(src) ? /^Object\.(values|entries)$/.exec(accessChain(src.expression) ?? '')?.[1] : undefined;
+    let items: ts.Node[] = [];
+    let path = b.path;
+    if (fn && ts.isCallExpression(src) && src.arguments[0]) {
+      if (fn === 'entries') {
+        if (path[0] !== '1') return []; // the key, or the whole [key, value] pair
+        path = path.slice(1);
+      }
+      for (const v of this.valueShapes(src.arguments[0], depth + 1)) {
+        if (v.kind !== 'object') continue;
+        for (const p of v.obj.properties) {
+          if (ts.isPropertyAssignment(p)) items.push(p.initializer);
+          else if (ts.isShorthandPropertyAssignment(p)) items.push(p.name);
+          else if (ts.isMethodDeclaration(p)) items.push(p);
+        }
+      }
+    } else {
+      let arr: ts.Expression | undefined = src;
+      if (ts.isIdentifier(src)) {
+        const ab = this.lookup(src);
+        arr = ab?.kind === 'var' && !ab.path.length && ab.decl.initializer ? unwrapExpression(ab.decl.initializer) : undefined;
+      }
+      if (arr && ts.isArrayLiteralExpression(arr)) items = arr.elements.map((el) => (ts.isSpreadElement(el) ? el.expression : el));
+    }
+    for (const step of path) {
+      items = items.flatMap((it) => {
+        const o = ts.isExpression(it) ? unwrapExpression(it) : it;
+        const v = ts.isObjectLiteralExpression(o) ? objectProperty(o, step) : undefined;
+        return v ? [v] : [];
+      });
+    }
+    return items;
+  }
+
+  /**
    * When `expr` is `param.a.b` (or a loop variable over `Object.values(param)` / `param` itself),
    * returns the parameter and the property path, so a wrapper's call sites can be followed.
    */
-  paramPath(expr: ts.Expression): { fn: FunctionNode; index: number; path: string[] } | undefined {
+  paramPath(expr: ts.Expression, depth = 0): { fn: FunctionNode; index: number; path: string[] } | undefined {
+    if (depth > 8) return undefined; // `let p = q; let q = p` loops
     const path: string[] = [];
     let e = unwrapExpression(expr);
     while (ts.isPropertyAccessExpression(e)) {
@@ -398,11 +456,11 @@ export class Project {
           step = '{}';
         } else inner = src;
         const entryPath = ts.isArrayBindingPattern(b.decl.name) ? b.path.filter((p) => p !== '1') : b.path;
-        const r = inner ? this.paramPath(inner) : undefined;
+        const r = inner ? this.paramPath(inner, depth + 1) : undefined;
         if (r) return { fn: r.fn, index: r.index, path: [...r.path, step, ...entryPath, ...path] };
       }
       if (b.decl.initializer && !b.path.length) {
-        const r = this.paramPath(b.decl.initializer);
+        const r = this.paramPath(b.decl.initializer, depth + 1);
         if (r) return { ...r, path: [...r.path, ...path] };
       }
     }
@@ -463,6 +521,11 @@ export class Project {
       const b = this.lookup(e);
       if (!b) return [];
       if (b.kind === 'class') return [{ kind: 'class', cls: b.node }];
+      if (b.kind === 'var') {
+        // A loop variable over a literal in sight: the shapes of its values.
+        const looped = this.loopValues(b, depth);
+        if (looped.length) return looped.flatMap((v) => (ts.isExpression(v) ? this.valueShapes(v, depth + 1) : []));
+      }
       if (b.kind === 'var' && !b.path.length) {
         const t = b.decl.type && this.classFromType(b.decl.type);
         if (t) return [{ kind: 'instance', cls: t }];
@@ -579,7 +642,8 @@ export class Project {
     return undefined;
   }
 
-  classFromExpression(expr: ts.Expression): ts.ClassLikeDeclaration | undefined {
+  classFromExpression(expr: ts.Expression, depth = 0): ts.ClassLikeDeclaration | undefined {
+    if (depth > 8) return undefined; // `const A = B; const B = A` loops
     const e = unwrapExpression(expr);
     if (ts.isClassExpression(e)) return e;
     if (ts.isIdentifier(e)) {
@@ -588,10 +652,10 @@ export class Project {
       if (b?.kind === 'import' && b.file) {
         const d = this.exported(b.file, b.name === '*' ? 'default' : b.name);
         if (d && ts.isClassDeclaration(d)) return d;
-        if (d && ts.isExpression(d)) return this.classFromExpression(d);
+        if (d && ts.isExpression(d)) return this.classFromExpression(d, depth + 1);
         return undefined;
       }
-      if (b?.kind === 'var' && b.decl.initializer) return this.classFromExpression(b.decl.initializer);
+      if (b?.kind === 'var' && b.decl.initializer) return this.classFromExpression(b.decl.initializer, depth + 1);
       if (!b) return this.classByName(e.text);
       return undefined;
     }

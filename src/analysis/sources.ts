@@ -1,8 +1,9 @@
 // Reads and parses each file once, defensively. A file that cannot be read or parsed fully
 // is never skipped in silence: the reason becomes a notification.
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { ts } from './ast.js';
+import { kindOf } from '../files.js';
 import type { Notification } from '../model.js';
 
 export interface ParsedFile {
@@ -47,7 +48,7 @@ export class SourceStore {
   constructor(private readonly options: SourceStoreOptions) {}
 
   private note(n: Notification): void {
-    const key = `${n.id}|${n.file ?? ''}`;
+    const key = `${n.id}|${n.file ?? ''}|${n.message}`;
     if (this.noted.has(key)) return;
     this.noted.add(key);
     this.notifications.push(n);
@@ -70,29 +71,35 @@ export class SourceStore {
 
   /** Sets the text of a file that is already known (used by the cache and by tests). */
   private readText(file: string): string | undefined {
-    let size: number;
-    try {
-      size = statSync(file).size;
-    } catch (e) {
-      this.note({ id: 'unreadable-file', level: 'error', file, message: `cannot read ${file}: ${errCode(e)}` });
-      return undefined;
-    }
-    if (size > this.options.maxFileBytes) {
-      this.note({
-        id: 'file-too-large',
-        level: 'warning',
-        file,
-        message: `skipped ${file}: ${size} bytes is over the limit of ${this.options.maxFileBytes} (set maxFileBytes in the config to raise it)`,
-      });
-      return undefined;
-    }
+    // Opened without blocking, then checked: a FIFO or a device named like source would block
+    // or never end, and a file can vanish or change kind between listing and reading.
     let buf: Buffer;
+    let fd: number | undefined;
     try {
-      buf = readFileSync(file);
+      fd = openSync(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
+      const st = fstatSync(fd);
+      if (!st.isFile()) {
+        this.note({ id: 'not-a-file', level: 'warning', file, message: `skipped ${file}: ${kindOf(st)}, not a regular file` });
+        return undefined;
+      }
+      if (st.size > this.options.maxFileBytes) {
+        this.note({
+          id: 'file-too-large',
+          level: 'warning',
+          file,
+          message: `skipped ${file}: ${st.size} bytes is over the limit of ${this.options.maxFileBytes} (set maxFileBytes in the config to raise it)`,
+        });
+        return undefined;
+      }
+      buf = readFileSync(fd);
     } catch (e) {
-      this.note({ id: 'unreadable-file', level: 'error', file, message: `cannot read ${file}: ${errCode(e)}` });
+      if (errCode(e) === 'ENOENT') this.note({ id: 'file-vanished', level: 'warning', file, message: `skipped ${file}: it was deleted or moved during the run` });
+      else this.note({ id: 'unreadable-file', level: 'error', file, message: `cannot read ${file}: ${errCode(e)}` });
       return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
     }
+    buf = decodeUtf16(buf);
     if (buf.includes(0)) {
       this.note({ id: 'binary-file', level: 'warning', file, message: `skipped ${file}: it holds NUL bytes (binary, not source)` });
       return undefined;
@@ -116,7 +123,9 @@ export class SourceStore {
       sf = ts.createSourceFile(file, text, ts.ScriptTarget.Latest, true, scriptKind(file));
       this.parseCount++;
     } catch (e) {
-      this.note({ id: 'parse-failed', level: 'error', file, message: `cannot parse ${file}: ${(e as Error).message}` });
+      // The compiler's parser recurses: generated code nested thousands deep overflows the stack.
+      if (e instanceof RangeError) this.note({ id: 'too-deeply-nested', level: 'warning', file, message: `skipped ${file}: nested too deeply for the parser (${e.message}); not analysed (generated code? add it to ignore)` });
+      else this.note({ id: 'parse-failed', level: 'error', file, message: `cannot parse ${file}: ${e instanceof Error ? e.message : String(e)}` });
       this.parsed.set(file, null);
       return undefined;
     }
@@ -141,6 +150,13 @@ export class SourceStore {
   fault(id: string, file: string | undefined, message: string): void {
     this.note({ id, level: 'error', file, message });
   }
+}
+
+/** UTF-16 text with a byte order mark (Windows tools write it) re-encoded as UTF-8; other bytes unchanged. */
+function decodeUtf16(buf: Buffer): Buffer {
+  if (buf[0] === 0xff && buf[1] === 0xfe) return Buffer.from(buf.subarray(2).toString('utf16le'), 'utf8');
+  if (buf[0] === 0xfe && buf[1] === 0xff) return Buffer.from(Buffer.from(buf.subarray(2, buf.length - (buf.length % 2))).swap16().toString('utf16le'), 'utf8');
+  return buf;
 }
 
 function errCode(e: unknown): string {

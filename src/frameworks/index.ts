@@ -1,5 +1,30 @@
 // Every framework adapter the pipeline knows. A new framework is one file and one line here.
 import type { FrameworkAdapter } from './types.js';
 import { kafkajs } from './kafkajs.js';
+import { amqplib } from './amqplib.js';
+import { nodeRdkafka } from './node-rdkafka.js';
+import { awsSdkSqs } from './aws-sdk-sqs.js';
+import { sqsConsumer } from './sqs-consumer.js';
+import { awsLambda } from './aws-lambda.js';
+import { nestjsMicroservices } from './nestjs-microservices.js';
+import { nestjs } from './nestjs.js';
+import { webhooks } from './webhooks.js';
+import { emitters } from './emitters.js';
+import { googlePubsub } from './google-pubsub.js';
+import { azureServiceBus } from './azure-service-bus.js';
+import { azureEventHubs } from './azure-event-hubs.js';
+import { nats } from './nats.js';
+import { bullmq } from './bullmq.js';
+import { bull } from './bull.js';
+import { beeQueue } from './bee-queue.js';
+import { agenda } from './agenda.js';
+import { pgBoss } from './pg-boss.js';
+import { redisStreams } from './redis-streams.js';
+import { redisPubsub } from './redis-pubsub.js';
+import { mqtt } from './mqtt.js';
+import { cloudflareQueues } from './cloudflare-queues.js';
+import { inngest } from './inngest.js';
+import { triggerDev } from './trigger-dev.js';
+import { medusa } from './medusa.js';
 
-export const ADAPTERS: readonly FrameworkAdapter[] = [kafkajs];
+export const ADAPTERS: readonly FrameworkAdapter[] = [kafkajs, amqplib, nodeRdkafka, awsSdkSqs, sqsConsumer, awsLambda, nestjsMicroservices, nestjs, webhooks, googlePubsub, azureServiceBus, azureEventHubs, nats, bullmq, bull, beeQueue, agenda, pgBoss, redisStreams, redisPubsub, mqtt, cloudflareQueues, inngest, triggerDev, medusa, emitters];

@@ -46,6 +46,8 @@ export interface FrameworkAdapter {
    * framework, so it is not parsed for discovery. Must never miss a real registration.
    */
   mayRegister(text: string): boolean;
+  /** Optional: false when the configuration turns this adapter off (emitter listeners are opt-in). */
+  enabled?(config: ResolvedConfig): boolean;
   discover(ctx: AdapterContext): Registration[];
 }
 

@@ -30,7 +30,7 @@ export function renderText(result: AuditReport, cwd: string, readText: SourceTex
   for (const [file, findings] of byFile) {
     lines.push('', c.underline(rel(cwd, file)));
     const text = readText(file);
-    const srcLines = text?.split(/\r?\n/);
+    const srcLines = text?.split(/\r\n|[\r\n\u2028\u2029]/); // line ends as the compiler counts them
     for (const f of findings) {
       const lvl = levelColor(c, f.level)(LEVEL_WORD[f.level].padEnd(7));
       lines.push(`  ${c.dim(`${f.span.start.line}:${f.span.start.column}`.padEnd(8))} ${lvl} ${f.message}  ${c.dim(f.ruleId)}`);

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { auditSources, findingsOf } from '../helpers/audit.js';
+
+const config = { handlers: [{ call: 'onEvent', acksOnReturn: true, redeliversOnThrow: true }] };
+const run = (body: string, header = '') =>
+  findingsOf(auditSources({ 'src/h.ts': `${header}\ndeclare function onEvent(fn: (evt: any) => Promise<void>): void;\nonEvent(async (evt) => {\n${body}\n});\n` }, { config }), 'order-dependent');
+
+const PG = `import { Pool } from 'pg';\nconst pool = new Pool();`;
+const KNEX = `import knex from 'knex';\nconst db = knex({ client: 'pg' });`;
+const PRISMA = `import { PrismaClient } from '@prisma/client';\nconst prisma = new PrismaClient();`;
+const REDIS = `import { Redis } from 'ioredis';\nconst redis = new Redis();`;
+
+describe('order-dependent', () => {
+  it('reports an unconditional SQL UPDATE of a status and names the consequence', () => {
+    const f = run(`await pool.query('UPDATE orders SET status = $2, total = $3 WHERE id = $1', [evt.orderId, evt.status, evt.total]);`, PG);
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toContain('SQL UPDATE orders');
+    expect(f[0]!.message).toContain('status');
+    expect(f[0]!.message).toMatch(/late, reordered or replayed event overwrites newer state/);
+  });
+
+  it('is cleared by a version comparison in the WHERE clause', () => {
+    expect(run(`await pool.query('UPDATE orders SET status = $2, version = $3 WHERE id = $1 AND version < $3', [evt.orderId, evt.status, evt.v]);`, PG)).toHaveLength(0);
+  });
+
+  it('is cleared by a status condition in the WHERE clause', () => {
+    expect(run(`await pool.query("UPDATE orders SET status = 'shipped' WHERE id = $1 AND status = 'paid'", [evt.orderId]);`, PG)).toHaveLength(0);
+  });
+
+  it('reports ON CONFLICT DO UPDATE without a WHERE and accepts it with one', () => {
+    const sql = `INSERT INTO stock (sku, on_hand, counted_at) VALUES ($1, $2, $3) ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand, counted_at = EXCLUDED.counted_at`;
+    expect(run(`await pool.query(\`${sql}\`, [evt.sku, evt.qty, evt.at]);`, PG)).toHaveLength(1);
+    expect(run(`await pool.query(\`${sql} WHERE stock.counted_at < EXCLUDED.counted_at\`, [evt.sku, evt.qty, evt.at]);`, PG)).toHaveLength(0);
+  });
+
+  it('does not report increments, inserts, inserts-if-absent or deletes', () => {
+    expect(run(`await pool.query('UPDATE wallets SET balance = balance + $2 WHERE id = $1', [evt.orderId, evt.amount]);`, PG)).toHaveLength(0);
+    expect(run(`await pool.query('INSERT INTO s (sku, n) VALUES ($1, $2) ON CONFLICT (sku) DO UPDATE SET n = s.n + EXCLUDED.n', [evt.sku, evt.n]);`, PG)).toHaveLength(0);
+    expect(run(`await pool.query('INSERT INTO ledger (event_id, amount) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING', [evt.eventId, evt.amount]);`, PG)).toHaveLength(0);
+    expect(run(`await pool.query('DELETE FROM carts WHERE id = $1', [evt.cartId]);`, PG)).toHaveLength(0);
+    expect(run(`await redis.del(\`cart:\${evt.cartId}\`);`, REDIS)).toHaveLength(0);
+  });
+
+  it('does not report a write keyed by the delivery id (an append per event)', () => {
+    expect(run(`await db('receipts').insert({ message_id: evt.messageId, status: evt.status }).onConflict('message_id').merge();`, KNEX)).toHaveLength(0);
+  });
+
+  it('reads Knex where clauses: key only is reported, a state predicate clears it', () => {
+    expect(run(`await db('claims').where({ claim_id: evt.claimId }).update({ status: evt.status });`, KNEX)).toHaveLength(1);
+    expect(run(`await db('claims').where({ claim_id: evt.claimId, status: 'open' }).update({ status: evt.status });`, KNEX)).toHaveLength(0);
+    expect(run(`await db('claims').where({ claim_id: evt.claimId }).andWhere('seq', '<', evt.seq).update({ status: evt.status });`, KNEX)).toHaveLength(0);
+  });
+
+  it('reads Knex merge: unconditional is reported, merge(...).where(...) clears it', () => {
+    expect(run(`await db('profiles').insert({ id: evt.orderId, email: evt.email }).onConflict('id').merge();`, KNEX)).toHaveLength(1);
+    expect(run(`await db('profiles').insert({ id: evt.orderId, email: evt.email, v: evt.v }).onConflict('id').merge().where('profiles.v', '<', evt.v);`, KNEX)).toHaveLength(0);
+  });
+
+  it('reads Prisma where clauses and update values', () => {
+    expect(run(`await prisma.subscription.update({ where: { id: evt.orderId }, data: { status: evt.status } });`, PRISMA)).toHaveLength(1);
+    expect(run(`await prisma.subscription.updateMany({ where: { id: evt.orderId, status: 'active' }, data: { status: evt.status } });`, PRISMA)).toHaveLength(0);
+    expect(run(`await prisma.subscription.updateMany({ where: { id: evt.orderId, version: { lt: evt.version } }, data: { status: evt.status } });`, PRISMA)).toHaveLength(0);
+    expect(run(`await prisma.wallet.update({ where: { id: evt.orderId }, data: { balance: { increment: evt.amount } } });`, PRISMA)).toHaveLength(0);
+    expect(run(`await prisma.invoice.upsert({ where: { id: evt.orderId }, create: { id: evt.orderId, status: 'draft' }, update: {} });`, PRISMA)).toHaveLength(0);
+  });
+
+  it('reads Mongo update documents: $set is reported, $inc / $setOnInsert / $ne filter are not', () => {
+    const M = `import mongoose from 'mongoose';\nconst Order = mongoose.model('Order', new mongoose.Schema({}));`;
+    expect(run(`await Order.updateOne({ _id: evt.orderId }, { $set: { status: evt.status } });`, M)).toHaveLength(1);
+    expect(run(`await Order.updateOne({ _id: evt.orderId }, { $inc: { n: 1 } });`, M)).toHaveLength(0);
+    expect(run(`await Order.updateOne({ _id: evt.orderId }, { $setOnInsert: { status: evt.status } }, { upsert: true });`, M)).toHaveLength(0);
+    expect(run(`await Order.updateOne({ _id: evt.orderId, seq: { $lt: evt.seq } }, { $set: { status: evt.status, seq: evt.seq } });`, M)).toHaveLength(0);
+  });
+
+  it('reads DynamoDB commands: SET is reported, ConditionExpression and ADD clear it', () => {
+    const D = `import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';\nconst ddb = DynamoDBDocumentClient.from({} as any);`;
+    const base = `TableName: 't', Key: { pk: evt.orderId }, ExpressionAttributeValues: { ':s': evt.status }`;
+    expect(run(`await ddb.send(new UpdateCommand({ ${base}, UpdateExpression: 'SET status = :s' }));`, D)).toHaveLength(1);
+    expect(run(`await ddb.send(new UpdateCommand({ ${base}, UpdateExpression: 'SET status = :s', ConditionExpression: 'rev < :r' }));`, D)).toHaveLength(0);
+    expect(run(`await ddb.send(new UpdateCommand({ ${base}, UpdateExpression: 'ADD points :s' }));`, D)).toHaveLength(0);
+  });
+
+  it('reports Redis HSET/SET of a cache value and not SET NX', () => {
+    expect(run(`await redis.hset(\`order:\${evt.orderId}\`, { status: evt.status });`, REDIS)).toHaveLength(1);
+    expect(run(`await redis.set(\`order:\${evt.orderId}\`, evt.status);`, REDIS)).toHaveLength(1);
+    expect(run(`await redis.set(\`seen:\${evt.eventId}\`, '1', 'EX', 60, 'NX');`, REDIS)).toHaveLength(0);
+    expect(run(`const m = new Map(); m.set(evt.orderId, evt.status);`)).toHaveLength(0);
+  });
+
+  it('is cleared by a comparison of the stored version before the write', () => {
+    const F = `import { Firestore } from '@google-cloud/firestore';\nconst fs = new Firestore();`;
+    expect(run(`const ref = fs.collection('a').doc(evt.orderId);\nawait ref.set({ qty: evt.qty, seq: evt.seq });`, F)).toHaveLength(1);
+    expect(
+      run(
+        `const ref = fs.collection('a').doc(evt.orderId);\nawait fs.runTransaction(async (tx) => {\n  const snap = await tx.get(ref);\n  if (snap.exists && snap.get('seq') >= evt.seq) return;\n  tx.set(ref, { qty: evt.qty, seq: evt.seq });\n});`,
+        F,
+      ),
+    ).toHaveLength(0);
+  });
+
+  it('is cleared by a state check on a loaded entity before save, reported without it', () => {
+    const T = `declare const repo: { findOneBy(q: any): Promise<any>; save(x: any): Promise<any> };`;
+    expect(run(`const c = await repo.findOneBy({ id: evt.orderId });\nif (!c) throw new Error('later');\nc.email = evt.email;\nawait repo.save(c);`, T)).toHaveLength(1);
+    expect(run(`const c = await repo.findOneBy({ id: evt.orderId });\nif (!c) throw new Error('later');\nif (c.version >= evt.version) return;\nc.email = evt.email;\nawait repo.save(c);`, T)).toHaveLength(0);
+  });
+
+  it('does not report a dedup check alone as a guard against reordering', () => {
+    expect(
+      run(
+        `const first = await pool.query('INSERT INTO processed (event_id) VALUES ($1) ON CONFLICT DO NOTHING', [evt.eventId]);\nif (first.rowCount === 0) return;\nawait pool.query('UPDATE orders SET status = $2 WHERE id = $1', [evt.orderId, evt.status]);`,
+        PG,
+      ),
+    ).toHaveLength(1);
+  });
+
+  it('finds the write in a repository the handler calls and checks the caller for a guard', () => {
+    const r = auditSources(
+      {
+        'src/repo.ts': `import { Pool } from 'pg';\nexport class Repo {\n  constructor(private pool: Pool) {}\n  async apply(e: any) { await this.pool.query('UPDATE inv SET qty = $2 WHERE sku = $1', [e.sku, e.qty]); }\n}\n`,
+        'src/h.ts': `import { Repo } from './repo';\nimport { Pool } from 'pg';\nconst repo = new Repo(new Pool());\ndeclare function onEvent(fn: (evt: any) => Promise<void>): void;\nonEvent(async (evt) => { if (!evt.sku) return; await repo.apply(evt); });\n`,
+      },
+      { config },
+    );
+    const f = findingsOf(r, 'order-dependent');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.span.file.endsWith('h.ts')).toBe(true);
+  });
+});
