@@ -80,7 +80,7 @@ export function audit(opts: AuditOptions): AuditResult {
     const all = walkDir(projectRoot, []).filter((f) => isSourceFile(f) && !ignore.some((m) => m(relative(projectRoot, f))));
     return [...new Set([...files, ...all])].sort();
   };
-  const project = createProgram({ root: projectRoot, maxFileBytes: config.maxFileBytes, listProjectFiles });
+  const project = createProgram({ root: projectRoot, maxFileBytes: config.maxFileBytes, listProjectFiles, workspaceRoot: root });
   const notifications: Notification[] = [...selection.notifications];
 
   const adapters = [...(opts.adapters ?? ADAPTERS), ...customAdapters(config)];

@@ -28,7 +28,7 @@ interface WrapperUse {
   wrappers: string[];
 }
 
-const MAX_WRAPPER_LEVELS = 3;
+const MAX_WRAPPER_LEVELS = 5;
 
 export function makeAdapterContext(project: Project, file: string, config: ResolvedConfig): AdapterContext | undefined {
   const p = project.parsed(file);

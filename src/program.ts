@@ -12,11 +12,13 @@ export interface ProgramOptions {
   maxFileBytes: number;
   /** Lists every source file of the project, for searches beyond the audited files. */
   listProjectFiles: () => readonly string[];
+  /** The repository root, searched for monorepo workspace packages. */
+  workspaceRoot?: string;
 }
 
 export function createProgram(opts: ProgramOptions): Project {
   const sources = new SourceStore({ maxFileBytes: opts.maxFileBytes });
-  return new Project(sources, opts.listProjectFiles, readPathAliases(opts.root));
+  return new Project(sources, opts.listProjectFiles, readPathAliases(opts.root), opts.workspaceRoot);
 }
 
 /** compilerOptions.paths of the nearest tsconfig.json, as prefix -> absolute targets. */

@@ -213,6 +213,11 @@ export function functionName(fn: ts.Node): string | undefined {
     const chain = accessChain(p.left);
     return chain?.split('.').pop();
   }
+  // A function a factory returns is known by the factory's name.
+  if (ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === fn)) {
+    const outer = enclosingFunction(p.parent ?? p);
+    return outer ? functionName(outer) : undefined;
+  }
   return undefined;
 }
 

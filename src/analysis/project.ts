@@ -11,10 +11,12 @@ import {
   objectProperty,
   propertyNameText,
   unwrapExpression,
+  walk,
   type FunctionNode,
 } from './ast.js';
 import { SourceStore, type ParsedFile } from './sources.js';
 import { SOURCE_EXTENSIONS } from '../source-extensions.js';
+import { WorkspacePackages } from './workspaces.js';
 
 export type Binding =
   | { kind: 'param'; fn: FunctionNode; index: number; decl: ts.ParameterDeclaration; path: string[] }
@@ -75,7 +77,13 @@ export class Project {
     /** Every file of the project that may be searched (listed lazily: a hook run may never need it). */
     private readonly listFiles: () => readonly string[],
     readonly pathAliases: { prefix: string; targets: string[] }[] = [],
-  ) {}
+    /** The repository root, where workspace packages are looked for. */
+    workspaceRoot?: string,
+  ) {
+    this.workspace = workspaceRoot ? new WorkspacePackages(workspaceRoot, resolveFile) : undefined;
+  }
+
+  private readonly workspace?: WorkspacePackages;
 
   get files(): readonly string[] {
     this.fileList ??= this.listFiles();
@@ -110,6 +118,8 @@ export class Project {
         }
         if (out) break;
       }
+      // Not an alias: perhaps a package of the same monorepo (`@acme/billing`); never node_modules.
+      if (!out && !spec.startsWith('node:')) out = this.workspace?.resolve(spec);
     }
     this.resolveCache.set(key, out ?? null);
     return out;
@@ -339,9 +349,20 @@ export class Project {
       if (ts.isPropertyAccessExpression(e.expression)) {
         // middy(fn).use(...).use(...)
         const recv = unwrapExpression(e.expression.expression);
-        if (ts.isCallExpression(recv)) return this.resolveFunctions(recv, depth + 1, [...wrappers, name]);
+        if (ts.isCallExpression(recv)) {
+          const chained = this.resolveFunctions(recv, depth + 1, [...wrappers, name]);
+          if (chained.length) return chained;
+        }
       }
-      return [];
+      // A project factory: `this.getProcessor()` returns the function that is registered.
+      const out: FunctionTarget[] = [];
+      for (const f of this.resolveFunctions(e.expression, depth + 1, wrappers)) {
+        if (f.kind !== 'function') continue;
+        for (const r of returnedExpressions(f.fn)) {
+          for (const t of this.resolveFunctions(r, depth + 1, wrappers)) if (t.kind === 'function') out.push(t);
+        }
+      }
+      return out;
     }
     if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) {
       const member = ts.isPropertyAccessExpression(e) ? e.name.text : propertyNameText(unwrapExpression(e.argumentExpression) as ts.StringLiteral);
@@ -692,6 +713,19 @@ export class Project {
     visit(p.sf);
     return found;
   }
+}
+
+/** The expressions a function returns (its own return statements, or an arrow's expression body). */
+function returnedExpressions(fn: FunctionNode): ts.Expression[] {
+  if (!fn.body) return [];
+  if (!ts.isBlock(fn.body)) return [fn.body];
+  const out: ts.Expression[] = [];
+  walk(fn.body, (n) => {
+    if (isFunctionNode(n) || ts.isClassLike(n)) return false;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    return undefined;
+  });
+  return out;
 }
 
 function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {

@@ -3,7 +3,7 @@
 // (getNextJob loops) and registers nothing here. Worker lifecycle listeners
 // (`worker.on('completed' | 'failed' | ...)`) are not handlers.
 import { ts, unwrapExpression, walk } from '../analysis/ast.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type FrameworkAdapter, type Registration } from './types.js';
+import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 import { attemptsForQueue, isProcessorPath, JOB_ID_FIELDS, sandboxedProcessor } from './job-queue-common.js';
 import { literalOf } from './trace.js';
 
@@ -18,7 +18,7 @@ export const bullmq: FrameworkAdapter = {
     if (!classes.size && !namespaces.size) return [];
     const out: Registration[] = [];
     walk(ctx.sf, (n) => {
-      if (!ts.isNewExpression(n) || !isWorkerClass(n.expression, classes, namespaces)) return;
+      if (!ts.isNewExpression(n) || !isWorkerClass(ctx, n.expression, classes, namespaces)) return;
       const arg = n.arguments?.[1];
       if (!arg) return;
       const a = unwrapExpression(arg);
@@ -57,8 +57,18 @@ export const bullmq: FrameworkAdapter = {
   },
 };
 
-function isWorkerClass(expr: ts.Expression, classes: Set<string>, namespaces: Set<string>): boolean {
+/** `Worker`, `bullmq.Worker`, or a local alias such as `const WorkerClass = pro ? WorkerPro : Worker`. */
+function isWorkerClass(ctx: AdapterContext, expr: ts.Expression, classes: Set<string>, namespaces: Set<string>, depth = 0): boolean {
+  if (depth > 4) return false;
   const e = unwrapExpression(expr);
-  if (ts.isIdentifier(e)) return classes.has(e.text);
+  if (ts.isIdentifier(e)) {
+    if (classes.has(e.text)) return true;
+    const b = ctx.project.lookup(e);
+    return b?.kind === 'var' && !b.path.length && !!b.decl.initializer && isWorkerClass(ctx, b.decl.initializer, classes, namespaces, depth + 1);
+  }
+  if (ts.isConditionalExpression(e)) return isWorkerClass(ctx, e.whenTrue, classes, namespaces, depth + 1) || isWorkerClass(ctx, e.whenFalse, classes, namespaces, depth + 1);
+  if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.BarBarToken || e.operatorToken.kind === ts.SyntaxKind.QuestionQuestionToken)) {
+    return isWorkerClass(ctx, e.left, classes, namespaces, depth + 1) || isWorkerClass(ctx, e.right, classes, namespaces, depth + 1);
+  }
   return ts.isPropertyAccessExpression(e) && ts.isIdentifier(e.expression) && namespaces.has(e.expression.text) && /^Worker(Pro)?$/.test(e.name.text);
 }
