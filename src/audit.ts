@@ -7,7 +7,7 @@ import { ts, enclosingFunction, functionName, isFunctionNode, snippet, spanOf } 
 import type { Project } from './analysis/project.js';
 import { computeReach, type Reach, type ReachedFunction } from './analysis/reach.js';
 import type { ResolvedConfig } from './config.js';
-import { findProjectRoot, findRepoRoot, selectFiles, walkDir, isSourceFile, DEFAULT_IGNORES, type FileSelection } from './files.js';
+import { findProjectRoot, findRepoRoot, selectFiles, walkDir, isSourceFile, type FileSelection } from './files.js';
 import { ADAPTERS } from './frameworks/index.js';
 import type { FrameworkAdapter } from './frameworks/types.js';
 import { customAdapters } from './frameworks/custom.js';
@@ -76,8 +76,9 @@ export function audit(opts: AuditOptions): AuditResult {
   const projectRoot = findProjectRoot(files[0] ? files[0] : opts.cwd) ?? opts.cwd;
   const listProjectFiles = () => {
     if (!selection.explicitFiles) return files;
-    const ignore = [...DEFAULT_IGNORES, ...config.ignore].map((g) => picomatch(g, { dot: true }));
-    const all = walkDir(projectRoot, []).filter((f) => isSourceFile(f) && !ignore.some((m) => m(relative(projectRoot, f))));
+    // walkDir never enters the default-ignored folders; isSourceFile refuses declaration files.
+    const ignore = config.ignore.map((g) => picomatch(g, { dot: true }));
+    const all = walkDir(projectRoot, []).filter((f) => isSourceFile(f) && (!ignore.length || !ignore.some((m) => m(relative(projectRoot, f)))));
     return [...new Set([...files, ...all])].sort();
   };
   const project = createProgram({ root: projectRoot, maxFileBytes: config.maxFileBytes, listProjectFiles, workspaceRoot: root });

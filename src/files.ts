@@ -38,11 +38,14 @@ export interface SelectOptions {
 export function selectFiles(opts: SelectOptions): FileSelection {
   const notifications: Notification[] = [];
   const out = new Set<string>();
-  const ignoreMatchers = [...DEFAULT_IGNORES, ...opts.ignore].map((g) => picomatch(g, { dot: true }));
-  const userIgnore = opts.ignore.map((g) => picomatch(g, { dot: true }));
+  // The default ignores are folders the walk never enters and declaration files isSourceFile
+  // refuses, so only the user's own patterns are matched file by file.
+  const ignoreMatchers = opts.ignore.map((g) => picomatch(g, { dot: true }));
+  const userIgnore = ignoreMatchers;
   const ignoredBy = (abs: string, matchers: picomatch.Matcher[]) => {
+    if (!matchers.length) return false;
     const relCwd = toPosix(relative(opts.cwd, abs));
-    const relBase = toPosix(relative(opts.ignoreBase, abs));
+    const relBase = opts.ignoreBase === opts.cwd ? relCwd : toPosix(relative(opts.ignoreBase, abs));
     return matchers.some((m) => m(relCwd) || m(relBase) || m(toPosix(abs)));
   };
   let explicitFiles = opts.paths.length > 0;

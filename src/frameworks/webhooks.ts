@@ -16,14 +16,19 @@ const NEXT_PAGES_API = /[\\/]pages[\\/]api[\\/]/;
 const FASTIFY_HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'];
 const OCTOKIT = /^(@octokit\/(webhooks|app)|octokit)$/;
 
+const SENDER_HINT = /webhook|signature|hmac|svix|stripe|verif|x-hub|github|shopify|twilio|slack|clerk|paddle|octokit|probot|timingSafeEqual|constructEvent|unmarshal/i;
+
 export const webhooks: FrameworkAdapter = {
   name: 'webhooks',
+  // A webhook route names its sender somewhere in its file (the path, the verifier, a guard, a
+  // header): ordinary controllers, the bulk of a codebase, are not parsed for discovery at all.
   mayRegister: (text) =>
-    /\.(post|route)\s*[(<]/.test(text) ||
-    /@\s*(?:\w+\s*\.\s*)?Post\s*\(|\bPost\s+as\b/.test(text) ||
-    /export\b[^\n;]*\bPOST\b|\bas\s+POST\b/.test(text) ||
-    (/export\s+default/.test(text) && /\b(req|res)\b|NextApi/.test(text)) ||
-    (/\.on(Any)?\s*\(/.test(text) && /octokit|probot/.test(text)),
+    SENDER_HINT.test(text) &&
+    (/\.(post|route)\s*[(<]/.test(text) ||
+      /@\s*(?:\w+\s*\.\s*)?Post\s*\(|\bPost\s+as\b/.test(text) ||
+      /export\b[^\n;]*\bPOST\b|\bas\s+POST\b/.test(text) ||
+      (/export\s+default/.test(text) && /\b(req|res)\b|NextApi/.test(text)) ||
+      (/\.on(Any)?\s*\(/.test(text) && /octokit|probot/.test(text))),
   discover(ctx) {
     const out: Registration[] = [];
     out.push(...nextRoutes(ctx));
