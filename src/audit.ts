@@ -36,6 +36,16 @@ export interface AuditOptions {
   selection?: FileSelection;
 }
 
+export interface AuditStats {
+  files: number;
+  parsed: number;
+  searched: number;
+  handlers: number;
+  ms: number;
+  /** Wall time of each stage, in milliseconds. */
+  stages?: Record<string, number>;
+}
+
 export interface AuditResult {
   /** Repository root: SARIF paths, fingerprints and baselines are relative to it. */
   root: string;
@@ -53,7 +63,7 @@ export interface AuditResult {
   sourceText(file: string): string | undefined;
   /** Every file the audit read: its inputs, for the cache. */
   inputFiles: string[];
-  stats: { files: number; parsed: number; searched: number; handlers: number; ms: number };
+  stats: AuditStats;
 }
 
 export function effectiveLevels(rules: readonly Rule[], config: ResolvedConfig, cli: Record<string, Level> = {}): Record<string, Level> {
@@ -85,7 +95,16 @@ export function audit(opts: AuditOptions): AuditResult {
   const notifications: Notification[] = [...selection.notifications];
 
   const adapters = [...(opts.adapters ?? ADAPTERS), ...customAdapters(config)];
+  const stages: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string) => {
+    const now = performance.now();
+    stages[name] = Math.round(now - mark);
+    mark = now;
+  };
+  lap('files');
   const { handlers, searched } = discoverHandlers(project, files, config, adapters, root);
+  lap('handlers');
 
   const active = rules.filter((r) => {
     const lvl = levels[r.id];
@@ -95,6 +114,7 @@ export function audit(opts: AuditOptions): AuditResult {
   });
 
   const findings: Finding[] = [];
+  const ruleMs: Record<string, number> = {};
   for (const h of handlers) {
     let reach: Reach;
     try {
@@ -105,14 +125,18 @@ export function audit(opts: AuditOptions): AuditResult {
     }
     for (const rule of active) {
       const ctx = ruleContext(project, config, h, reach, rule, levels[rule.id] as ReportLevel, root, findings);
+      const t0 = performance.now();
       try {
         rule.check(ctx);
       } catch (e) {
         project.sources.fault('rule-crash', h.file, `rule ${rule.id} failed on handler ${h.name} in ${h.file}: ${describeError(e)}; the other rules still ran`);
       }
+      ruleMs[rule.id] = (ruleMs[rule.id] ?? 0) + performance.now() - t0;
     }
   }
 
+  lap('reach+rules');
+  for (const [id, ms] of Object.entries(ruleMs).sort((a, b) => b[1] - a[1])) stages[`rule ${id}`] = Math.round(ms);
   dedupeFingerprints(findings);
   const { kept, suppressed, unused } = applyInlineSuppressions(findings, project, files);
   kept.sort(compareFindings);
@@ -134,7 +158,7 @@ export function audit(opts: AuditOptions): AuditResult {
     levels,
     sourceText: (file) => project.sources.text(file),
     inputFiles: [...project.sources.readFiles(), ...configInputs(projectRoot, config)],
-    stats: { files: files.length, parsed: project.sources.parseCount, searched, handlers: handlers.length, ms: performance.now() - started },
+    stats: { files: files.length, parsed: project.sources.parseCount, searched, handlers: handlers.length, ms: performance.now() - started, stages },
   };
 }
 

@@ -34,6 +34,7 @@ interface RawOptions {
   cacheLocation?: string;
   color?: boolean;
   category?: string;
+  stats?: boolean;
 }
 
 const EXAMPLES = `
@@ -79,6 +80,7 @@ export function buildProgram(io: CliIo): Command {
     .option('--cache-location <path>', 'where the cache lives (default node_modules/.cache/event-audit)')
     .option('--category <name>', 'SARIF automationDetails category', 'event-audit')
     .option('--no-color', 'never colour the text output')
+    .option('--stats', 'print timing and counts of the audit on stderr')
     .version(toolVersion, '-v, --version', 'print the version')
     .helpOption('-h, --help', 'show this help')
     .addHelpText('after', EXAMPLES)
@@ -222,6 +224,11 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
     for (const n of result.notifications) if (n.level === 'error') io.stderr.write(`event-audit: ${n.message}\n`);
   }
 
+  if (o.stats) {
+    const st = result.stats;
+    const stages = Object.entries(st.stages ?? {}).map(([k, v]) => `${k} ${v} ms`).join(', ');
+    io.stderr.write(`event-audit: ${st.files} files, ${st.searched} searched for handlers, ${st.parsed} parsed, ${st.handlers} handlers; ${Math.round(st.ms)} ms${st.cached ? ' (from the cache)' : ''}${stages ? ` (${stages})` : ''}\n`);
+  }
   if (result.notifications.some((n) => n.level === 'error')) return 2;
   if (baselineOutcome.failed) return 1;
   if (o.listHandlers) return 0;

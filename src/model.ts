@@ -178,5 +178,5 @@ export interface AuditReport {
   notifications: Notification[];
   unusedDirectives: UnusedDirective[];
   rules: RuleInfo[];
-  stats: { files: number; parsed: number; searched: number; handlers: number; ms: number; cached?: boolean };
+  stats: { files: number; parsed: number; searched: number; handlers: number; ms: number; cached?: boolean; stages?: Record<string, number> };
 }
