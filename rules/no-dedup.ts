@@ -1,6 +1,7 @@
 // no-dedup: A handler performs a non-idempotent side effect and nothing deduplicates the delivery.
 // One finding per handler, at the first unguarded effect; the others go into related locations.
 import type { Rule } from '../src/rule.js';
+import type { Handler } from '../src/model.js';
 import { handlerEffects } from '../src/analysis/handler-effects.js';
 import { repeatIsHarmful, type LocatedEffect } from '../src/analysis/effects.js';
 import { inFailurePath } from '../src/analysis/guards.js';
@@ -9,6 +10,21 @@ import { describeEffect, repeatConsequence } from '../src/analysis/effect-text.j
 /** Counters kept for operations, not business state (metrics, rate limits, locks, retry counts). */
 const OPERATIONAL_KEY = /metric|stats?\b|rate|limit|throttl|attempt|retr|lock|hits|views|heartbeat/i;
 
+/** Brokers whose plain subscriptions deliver at most once (frameworks.md: Redis pub/sub, core NATS, MQTT QoS 0). */
+const AT_MOST_ONCE_BROKERS = new Set(['redis-pubsub', 'nats', 'mqtt']);
+
+/**
+ * A delivery that never comes twice: an at-most-once broker whose model has no ack or nack, nothing
+ * settled on return, no redelivery on a throw, no auto-ack protocol and no completion callback
+ * (JetStream and MQTT QoS 1 models carry one of those). With no second delivery there is nothing
+ * to deduplicate. An unknown transport (a NestJS handler with no transport in sight) is not assumed.
+ */
+function atMostOnce(h: Handler): boolean {
+  const d = h.delivery;
+  if (!AT_MOST_ONCE_BROKERS.has(h.framework)) return false;
+  return !d.ackMethods.length && !d.nackMethods.length && !d.acksOnReturn && !d.redeliversOnThrow && !d.autoAck && d.callbackParam === undefined;
+}
+
 export const noDedup: Rule = {
   id: 'no-dedup',
   defaultLevel: 'error',
@@ -16,8 +32,8 @@ export const noDedup: Rule = {
   tags: ['reliability', 'idempotency'],
   precision: 'high',
   check(ctx) {
-    // In-process events (EventEmitter, @OnEvent) are never redelivered.
-    if (ctx.handler.delivery.inProcess) return;
+    // In-process events (EventEmitter, @OnEvent) and at-most-once sources are never redelivered.
+    if (ctx.handler.delivery.inProcess || atMostOnce(ctx.handler)) return;
     const he = handlerEffects(ctx);
     if (he.handlerGuard) return;
     const unguarded: LocatedEffect[] = [];

@@ -31,7 +31,8 @@ const PAYLOADISH = new Set([
 ]);
 const ARRAY_METHODS = new Set(['map', 'forEach', 'filter', 'flatMap', 'some', 'every', 'find', 'findLast', 'reduce', 'sort']);
 const RECEIVE_CALLS = /^(receiveMessages?|xreadgroup|xautoclaim|xread|consume|fetch|pull|receive|getMessages|next)$/;
-const CORRELATION_KEY = /correlation|causation|trace|traceparent|request-?id|conversation/i;
+// request ids: x-request-id, requestId, request_id, requestUniqueId, requestUuid
+const CORRELATION_KEY = /correlation|causation|trace|traceparent|request[-_]?(?:unique[-_]?)?(?:id|uuid)|conversation/i;
 
 const cache = new WeakMap<Handler, DeliveryValues>();
 

@@ -124,14 +124,22 @@ interface Segment {
 }
 
 const PROMISE_TAIL = new Set(['then', 'catch', 'finally', 'promise']);
+/** RxJS tails on a call's Observable result: NestJS `client.emit(...).subscribe(...)`, `.pipe(timeout(...))`. */
+const OBSERVABLE_TAIL = new Set(['subscribe', 'pipe', 'toPromise']);
 
-/** True when the call is the outer end of a fluent chain (`.then/.catch/.finally` tails ignored). */
+/** True when `name` is a promise or Observable tail applied to the result of a call (not `redis.subscribe(ch)`). */
+function isTail(name: string, onCallResult: boolean): boolean {
+  return PROMISE_TAIL.has(name) || (onCallResult && OBSERVABLE_TAIL.has(name));
+}
+
+/**
+ * True when the call is the outer end of a fluent chain. A call followed by `.then/.catch` or an
+ * Observable tail is classified from the tail's call (which drops the tail), so it is not a head:
+ * one effect per call.
+ */
 function isChainHead(call: ts.CallExpression): boolean {
   const p = call.parent;
-  if (p && ts.isPropertyAccessExpression(p) && p.expression === call && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p) {
-    return PROMISE_TAIL.has(p.name.text);
-  }
-  return true;
+  return !(p && ts.isPropertyAccessExpression(p) && p.expression === call && p.parent && ts.isCallExpression(p.parent) && p.parent.expression === p);
 }
 
 function segmentsOf(head: ts.CallExpression): { segs: Segment[]; root: ts.Expression } {
@@ -332,8 +340,8 @@ export function classifyCall(node: ts.CallExpression | ts.TaggedTemplateExpressi
   if (ts.isTaggedTemplateExpression(node)) return classifyTagged(node);
   if (!isChainHead(node)) return undefined;
   const { segs } = segmentsOf(node);
-  // Drop promise tails: x.send(...).catch(() => {})
-  while (segs.length > 1 && PROMISE_TAIL.has(segs[segs.length - 1]!.name)) segs.pop();
+  // Drop promise and Observable tails: x.send(...).catch(() => {}), client.emit(...).subscribe(...)
+  while (segs.length > 1 && isTail(segs[segs.length - 1]!.name, !!segs[segs.length - 2]!.call)) segs.pop();
   const opSeg = segs[segs.length - 1];
   if (!opSeg?.call) return undefined;
   const call = opSeg.call;

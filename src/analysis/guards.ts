@@ -294,8 +294,21 @@ function escape(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** True when the node sits in a catch clause of `fn` (a failure path: parking, dead-lettering). */
+/**
+ * True when the node sits in a failure path of `fn` (parking, dead-lettering, a retry topic): a catch
+ * clause, a `.catch(cb)` callback or the rejection callback of `.then(ok, onRejected)`.
+ */
 export function inFailurePath(node: ts.Node, fn: ts.Node): boolean {
-  for (let n: ts.Node | undefined = node.parent; n && n !== fn; n = n.parent) if (ts.isCatchClause(n)) return true;
+  for (let n: ts.Node | undefined = node.parent; n && n !== fn; n = n.parent) {
+    if (ts.isCatchClause(n)) return true;
+    if (isFunctionNode(n) && isRejectionCallback(n)) return true;
+  }
   return false;
+}
+
+function isRejectionCallback(fn: ts.Node): boolean {
+  const call = fn.parent;
+  if (!call || !ts.isCallExpression(call) || !ts.isPropertyAccessExpression(call.expression)) return false;
+  const method = call.expression.name.text;
+  return (method === 'catch' && call.arguments[0] === fn) || (method === 'then' && call.arguments[1] === fn);
 }

@@ -256,6 +256,20 @@ describe('producers', () => {
   });
 });
 
+describe('promise and Observable tails', () => {
+  const nest = `import { Injectable } from '@nestjs/common';\nimport { ClientKafka } from '@nestjs/microservices';\n@Injectable()\nexport class Producer {\n  constructor(private readonly client: ClientKafka) {}\n  emit(topic: string, m: unknown) {\n`;
+  it('a NestJS client emit whose Observable is subscribed to is one publish', () => {
+    expect(one(`${nest}    return new Promise((res, rej) => this.client.emit(topic, m).subscribe({ error: rej, next: res })); // <-\n  }\n}`)).toMatchObject({ kind: 'publish', library: 'nest-client', op: 'emit' });
+    expect(one(`${nest}    return this.client.send(topic, m).pipe(); // <-\n  }\n}`)).toMatchObject({ kind: 'publish', op: 'send' });
+  });
+  it('a .catch tail does not make a second effect', () => {
+    expect(classify(`import { Kafka } from 'kafkajs';\nconst p = new Kafka({ brokers: [] }).producer();\nawait p.send({ topic: 't', messages: [] }).catch(() => undefined); // <-`)).toHaveLength(1);
+  });
+  it('subscribe on a client itself is not a tail', () => {
+    expect(classify(`import Redis from 'ioredis';\nconst r = new Redis();\nawait r.subscribe('ch'); // <-`)).toHaveLength(0);
+  });
+});
+
 describe('unknown calls and configuration', () => {
   it('an unknown call is not an effect, unless config.sideEffects names it', () => {
     expect(classify(`declare const svc: any;\nawait svc.create({ a: 1 }); // <-`)).toHaveLength(0);

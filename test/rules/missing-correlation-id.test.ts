@@ -72,4 +72,13 @@ describe('missing-correlation-id', () => {
       await producer.send({ topic: 't', messages: [{ value: 'x', headers }] });`;
     expect(missing(kafka(`import { context, propagation } from '@opentelemetry/api';`, '', body))).toHaveLength(0);
   });
+  it('a request id echoed in a reply event (requestId, request_id, requestUniqueId) carries the incoming request', () => {
+    for (const field of ['requestId', 'request_id', 'requestUniqueId']) {
+      const src = kafka('', '', `      const req = JSON.parse(message.value!.toString()) as Record<string, string>;
+      await producer.send({ topic: 'answers', messages: [{ value: JSON.stringify({ ${field}: req.${field}, answer: 42 }) }] });`);
+      expect(missing(src), field).toHaveLength(0);
+    }
+    // A business id alone is not a request id.
+    expect(missing(kafka('', '', `      await producer.send({ topic: 'answers', messages: [{ value: JSON.stringify({ requestedBy: evt.orderId }) }] });`))).toHaveLength(1);
+  });
 });

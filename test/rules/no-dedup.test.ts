@@ -147,4 +147,33 @@ export class AuditListener {
     const r = auditSources({ 'src/audit.listener.ts': listener });
     expect(findingsOf(r, 'no-dedup')).toHaveLength(0);
   });
+  it('a republish to a retry or dead-letter topic in a .catch callback is the failure path, not the work', () => {
+    const src = kafka(
+      `import { PrismaClient } from '@prisma/client';`,
+      'const prisma = new PrismaClient();\nconst producer = new Kafka({ clientId: \'svc\', brokers: [] }).producer();\ndeclare function deliver(body: string): Promise<void>;',
+      `      await deliver(message.value!.toString()).catch(async (err: Error) => {
+        await producer.send({ topic: 'orders.retry', messages: [{ value: message.value, headers: { error: err.message } }] });
+      });`,
+    );
+    expect(findingsOf(auditSources({ 'src/consumer.ts': src }), 'no-dedup')).toHaveLength(0);
+    // The same publish on the success path is reported.
+    const work = kafka('', 'const producer = new Kafka({ clientId: \'svc\', brokers: [] }).producer();', `      await producer.send({ topic: 'orders.accepted', messages: [{ value: message.value }] });`);
+    expect(findingsOf(auditSources({ 'src/consumer.ts': work }), 'no-dedup')).toHaveLength(1);
+  });
+
+  it('at-most-once sources (Redis pub/sub) never redeliver, so there is nothing to deduplicate', () => {
+    const sub = `import Redis from 'ioredis';
+import { PrismaClient } from '@prisma/client';
+const prisma = new PrismaClient();
+const sub = new Redis();
+await sub.subscribe('cache-events');
+sub.on('message', async (_channel: string, raw: string) => {
+  const evt = JSON.parse(raw) as { key: string };
+  await prisma.cacheEvent.create({ data: { key: evt.key } });
+});
+`;
+    const r = auditSources({ 'src/cache-events.ts': sub });
+    expect(r.handlers).toHaveLength(1);
+    expect(findingsOf(r, 'no-dedup')).toHaveLength(0);
+  });
 });
