@@ -5,6 +5,8 @@
 import { ts, snippet } from '../src/analysis/ast.js';
 import { entityLoadsIn, unsafeLoadUses, type LoadUse } from '../src/analysis/loads.js';
 import { walkOwn } from '../src/analysis/reach.js';
+import { deliveryValues } from '../src/analysis/delivery-values.js';
+import { eventDataTracer } from '../src/analysis/event-data.js';
 import type { Rule } from '../src/rule.js';
 
 function message(u: LoadUse): string {
@@ -36,8 +38,12 @@ export const assumesPriorEvent: Rule = {
     };
     const loadCtx = { project, targets: (c: ts.CallExpression) => reach.targets(c) };
     const reported = new Set<ts.Node>();
+    // The entity an earlier event created is the one this event names: a load keyed by an id the
+    // handler made or read itself (a row it just created, a config row) is not about event order.
+    const carries = eventDataTracer({ project, reach, values: deliveryValues(handler, reach, project) });
     for (const r of reach.functions) {
       for (const load of entityLoadsIn(r.fn, loadCtx, walkOwn)) {
+        if (load.call.arguments.length && !load.call.arguments.some((a) => carries(a))) continue;
         for (const u of unsafeLoadUses(load, project, policy)) {
           if (reported.has(u.node)) continue;
           reported.add(u.node);

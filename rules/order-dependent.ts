@@ -4,6 +4,9 @@
 import { ts, isFunctionNode, unwrapExpression, walk } from '../src/analysis/ast.js';
 import { isLoadedEntityRef, alwaysExits } from '../src/analysis/loads.js';
 import { walkOwn, type Reach, type ReachedFunction } from '../src/analysis/reach.js';
+import { deliveryValues } from '../src/analysis/delivery-values.js';
+import { assignedInto, eventDataTracer } from '../src/analysis/event-data.js';
+import type { Handler } from '../src/model.js';
 import { STATE_WORD, deliveryIdMatcher, stateWritesIn, type StateWrite } from '../src/analysis/state-writes.js';
 import type { Project } from '../src/analysis/project.js';
 import type { Rule } from '../src/rule.js';
@@ -50,36 +53,62 @@ function readsStoredState(expr: ts.Node, project: Project, depth = 0): boolean {
   return found;
 }
 
+interface GuardCtx {
+  project: Project;
+  /** The identifier holds a record loaded from a store (not a write's result such as `rowCount`). */
+  isLoaded(id: ts.Identifier): boolean;
+}
+
 /** A condition that compares stored state (status, version, sequence, time) or calls a state-machine check. */
-function isStateCheck(cond: ts.Expression, project: Project): boolean {
+function isStateCheck(cond: ts.Expression, g: GuardCtx): boolean {
   let ok = false;
   walkSelf(cond, (n) => {
     if (ok) return false;
     if (ts.isCallExpression(n) && STATE_MACHINE_CALL.test(n.expression.getText())) ok = true;
     if (ts.isBinaryExpression(n) && COMPARISON.has(n.operatorToken.kind)) {
-      if (STATE_WORD.test(n.getText()) && (readsStoredState(n.left, project) || readsStoredState(n.right, project))) ok = true;
+      if (STATE_WORD.test(n.getText()) && (readsStoredState(n.left, g.project) || readsStoredState(n.right, g.project))) ok = true;
     }
-    if (ts.isCallExpression(n) && /^(includes|has)$/.test(n.expression.getText().split('.').pop() ?? '') && STATE_WORD.test(n.getText()) && readsStoredState(n, project)) ok = true;
+    if (readsStoredField(n, g)) ok = true;
+    if (ts.isCallExpression(n) && /^(includes|has)$/.test(n.expression.getText().split('.').pop() ?? '') && STATE_WORD.test(n.getText()) && readsStoredState(n, g.project)) ok = true;
     return undefined;
   });
   return ok;
 }
 
+/**
+ * `if (entity.lockedByUserId)`, `entity.archived === true`: a test of a field of a record read from
+ * the store is a check of its current state. Presence tests of the record itself (`if (!entity)`)
+ * and of its key (`entity.id`) are not.
+ */
+function readsStoredField(n: ts.Node, g: GuardCtx): boolean {
+  if (!ts.isPropertyAccessExpression(n) || /^(id|_id|key|length)$/.test(n.name.text)) return false;
+  const base = unwrapExpression(n.expression);
+  if (!ts.isIdentifier(base)) return false;
+  // The test uses the field as a condition, not as a value passed somewhere.
+  const p = n.parent;
+  const isTest =
+    (p && ts.isIfStatement(p) && p.expression === n) ||
+    (p && ts.isConditionalExpression(p) && p.condition === n) ||
+    (p && ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) ||
+    (p && ts.isBinaryExpression(p) && (COMPARISON.has(p.operatorToken.kind) || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken));
+  return !!isTest && g.isLoaded(base);
+}
+
 /** Is `node` only reached after a state check: inside a checked branch, or after `if (stale) return`? */
-function guardedAt(node: ts.Node, stop: ts.Node, project: Project): boolean {
+function guardedAt(node: ts.Node, stop: ts.Node, g: GuardCtx): boolean {
   let child: ts.Node = node;
   let n: ts.Node | undefined = node.parent;
   while (n && n !== stop.parent) {
     if ((ts.isIfStatement(n) && (child === n.thenStatement || child === n.elseStatement)) || (ts.isConditionalExpression(n) && child !== n.condition)) {
       const cond = ts.isIfStatement(n) ? n.expression : n.condition;
-      if (isStateCheck(cond, project)) return true;
+      if (isStateCheck(cond, g)) return true;
     }
-    if (ts.isCaseClause(n) && n.parent?.parent && ts.isSwitchStatement(n.parent.parent) && isStateCheckSubject(n.parent.parent.expression, project)) return true;
-    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && child === n.right && isStateCheck(n.left, project)) return true;
+    if (ts.isCaseClause(n) && n.parent?.parent && ts.isSwitchStatement(n.parent.parent) && isStateCheckSubject(n.parent.parent.expression, g)) return true;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken && child === n.right && isStateCheck(n.left, g)) return true;
     if (ts.isBlock(n) || ts.isSourceFile(n) || ts.isCaseClause(n) || ts.isDefaultClause(n)) {
       for (const st of n.statements) {
         if (st === child) break;
-        if (ts.isIfStatement(st) && alwaysExits(st.thenStatement) && isStateCheck(st.expression, project)) return true;
+        if (ts.isIfStatement(st) && alwaysExits(st.thenStatement) && isStateCheck(st.expression, g)) return true;
         if (ts.isExpressionStatement(st) && STATE_MACHINE_CALL.test(st.expression.getText().slice(0, 80))) return true;
       }
     }
@@ -90,16 +119,16 @@ function guardedAt(node: ts.Node, stop: ts.Node, project: Project): boolean {
   return false;
 }
 
-function isStateCheckSubject(e: ts.Expression, project: Project): boolean {
-  return STATE_WORD.test(e.getText()) && readsStoredState(e, project);
+function isStateCheckSubject(e: ts.Expression, g: GuardCtx): boolean {
+  return STATE_WORD.test(e.getText()) && readsStoredState(e, g.project);
 }
 
 /** Checked in the function that writes, or in a caller before the call that leads to it. */
-function guarded(w: StateWrite, r: ReachedFunction, project: Project): boolean {
-  if (guardedAt(w.node, r.fn, project)) return true;
+function guarded(w: StateWrite, r: ReachedFunction, g: GuardCtx): boolean {
+  if (guardedAt(w.node, r.fn, g)) return true;
   for (const edge of r.chain) {
     const caller = findFn(edge.call);
-    if (caller && guardedAt(edge.call, caller, project)) return true;
+    if (caller && guardedAt(edge.call, caller, g)) return true;
   }
   return false;
 }
@@ -115,15 +144,36 @@ function describe(w: StateWrite): string {
   return f.length ? `${f.join(', ')}${w.fields.length > f.length ? ', ...' : ''}` : 'the record';
 }
 
-export function overwritesWithoutGuard(reach: Reach, project: Project, idFields: readonly string[]): StateWrite[] {
-  const isDeliveryId = deliveryIdMatcher(idFields, project);
+// A completion stamp: the write records the end of a unit of work (a step, a job, a run). Nothing
+// newer follows a completion, so the write cannot put older state over newer state; a replay
+// writes the same outcome again.
+const COMPLETION_STAMP = /^(completed|finished|ended|done)_?(at|on|time|date)$/i;
+
+/** The written values carry data from the delivery (not only constants, clock values or fresh reads). */
+function writesEventData(w: StateWrite, r: ReachedFunction, carries: (n: ts.Node) => boolean): boolean {
+  if (!w.values || !w.values.length) return true;
+  const values = w.api.startsWith('save of loaded ')
+    ? w.values.flatMap((v) => (ts.isIdentifier(v) ? assignedInto(r.fn, v) : [v]))
+    : w.values;
+  // A save with no visible assignment keeps the old behaviour: the entity may have been changed elsewhere.
+  if (!values.length) return true;
+  return values.some((v) => carries(v));
+}
+
+export function overwritesWithoutGuard(reach: Reach, project: Project, handler: Handler): StateWrite[] {
+  const isDeliveryId = deliveryIdMatcher(handler.delivery.idFields, project);
   const loadCtx = { project, targets: (c: ts.CallExpression) => reach.targets(c) };
+  const carries = eventDataTracer({ project, reach, values: deliveryValues(handler, reach, project) });
   const out: StateWrite[] = [];
   for (const r of reach.functions) {
     const writes = stateWritesIn(r.fn, { project, isDeliveryId, isLoadedEntity: (id) => isLoadedEntityRef(id, loadCtx) }, walkOwn);
     for (const w of writes) {
       if (w.effect !== 'overwrite' || w.condition || w.keyedByDelivery) continue;
-      if (guarded(w, r, project)) continue;
+      // `this.cache.set(k, v)` that resolves to a project wrapper: its own body is read in its turn.
+      if ((ts.isCallExpression(w.node) || ts.isNewExpression(w.node)) && reach.targets(w.node).length) continue;
+      if (w.fields.some((f) => COMPLETION_STAMP.test(f))) continue;
+      if (!writesEventData(w, r, carries)) continue;
+      if (guarded(w, r, { project, isLoaded: (id) => isLoadedEntityRef(id, loadCtx) })) continue;
       out.push(w);
     }
   }
@@ -137,7 +187,7 @@ export const orderDependent: Rule = {
   tags: ['reliability', 'consistency'],
   precision: 'medium',
   check(ctx) {
-    for (const w of overwritesWithoutGuard(ctx.reach, ctx.project, ctx.handler.delivery.idFields)) {
+    for (const w of overwritesWithoutGuard(ctx.reach, ctx.project, ctx.handler)) {
       ctx.report(
         w.node,
         `${w.api} overwrites ${describe(w)} from the event with no version, sequence, event-time or current-state condition (no conditional WHERE, ConditionExpression or check before the write): a late, reordered or replayed event overwrites newer state.`,

@@ -79,7 +79,9 @@ function returnsNonNull(fn: ts.Node): boolean {
 function loadKind(call: ts.CallExpression, ctx: LoadContext, depth = 0): { api: string; throws: boolean; dynamo?: boolean } | undefined {
   const targets = ctx.targets(call).filter(isFunctionNode);
   if (targets.length) {
-    // A project function: trust its declared type, else what it returns.
+    // A project function: trust its declared type, else what it returns. A load needs a key:
+    // `getClient()`, `currentConfig()` return a dependency, not an entity an event refers to.
+    if (!call.arguments.length) return undefined;
     const t = targets[0]!;
     if (returnsNullable(t)) return { api: accessChain(call.expression) ?? calleeName(call) ?? 'load', throws: false };
     if (returnsNonNull(t) || depth > 2) return undefined;

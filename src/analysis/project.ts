@@ -76,7 +76,7 @@ export class Project {
     readonly sources: SourceStore,
     /** Every file of the project that may be searched (listed lazily: a hook run may never need it). */
     private readonly listFiles: () => readonly string[],
-    readonly pathAliases: { prefix: string; targets: string[] }[] = [],
+    private readonly aliases?: { for(file: string): { prefix: string; exact: boolean; targets: string[] }[] },
     /** The repository root, where workspace packages are looked for. */
     workspaceRoot?: string,
   ) {
@@ -108,13 +108,12 @@ export class Project {
     if (spec.startsWith('.') || spec.startsWith('/')) {
       out = resolveFile(resolve(dirname(fromFile), spec));
     } else {
-      for (const a of this.pathAliases) {
-        if (spec === a.prefix || spec.startsWith(a.prefix)) {
-          const rest = spec.slice(a.prefix.length);
-          for (const t of a.targets) {
-            out = resolveFile(t + rest);
-            if (out) break;
-          }
+      for (const a of this.aliases?.for(fromFile) ?? []) {
+        if (a.exact ? spec !== a.prefix : !spec.startsWith(a.prefix)) continue;
+        const rest = spec.slice(a.prefix.length);
+        for (const t of a.targets) {
+          out = resolveFile(t.includes('*') ? t.replace('*', rest) : t);
+          if (out) break;
         }
         if (out) break;
       }
@@ -202,6 +201,11 @@ export class Project {
     }
     this.moduleCache.set(file, info);
     return info;
+  }
+
+  /** True when `spec` is a tsconfig path alias in `fromFile`'s project (not a library). */
+  isAlias(fromFile: string, spec: string): boolean {
+    return (this.aliases?.for(fromFile) ?? []).some((a) => (a.exact ? spec === a.prefix : spec.startsWith(a.prefix)));
   }
 
   /** Imports of a file: local name -> module specifier and imported name. */

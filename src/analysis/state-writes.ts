@@ -9,6 +9,7 @@
 // Redis (ioredis, node-redis), Firestore, and `save` of an entity loaded earlier.
 import { ts, accessChain, calleeName, literalValue, propertyNameText, stringText, unwrapExpression, walk } from './ast.js';
 import type { Project } from './project.js';
+import { hasAppend, hasIncrement, isConditionalWhere } from './sql.js';
 
 /** `touch`: only audit columns (updated_at = now()) are written. */
 export type WriteEffect = 'overwrite' | 'insert' | 'insert-if-absent' | 'increment' | 'delete' | 'touch';
@@ -25,6 +26,8 @@ export interface StateWrite {
   keyedByDelivery: boolean;
   /** Fields overwritten, when known. */
   fields: string[];
+  /** The expressions whose contents are written (data object, SQL parameters, the saved entity); undefined when not read. */
+  values?: readonly ts.Node[];
 }
 
 export interface WriteContext {
@@ -115,34 +118,34 @@ function classifyAssignments(list: string): { absolute: string[]; increments: st
     const col = bareColumn(part.slice(0, eq));
     const rhs = part.slice(eq + 1);
     if (!col) continue;
-    // The current value appears on the right (not as EXCLUDED.col / VALUES(col)): col = col + $1.
-    const own = new RegExp(`(^|[^\\w.]|\\b(?!excluded\\b)\\w+\\.)${col.replace(/[$]/g, '\\$')}\\b`, 'gi');
-    let refersToSelf = false;
-    for (const m of rhs.matchAll(own)) {
-      const before = rhs.slice(0, m.index! + m[1]!.length);
-      if (/excluded\.$/i.test(before) || /values\s*\(\s*$/i.test(before)) continue;
-      refersToSelf = true;
-    }
-    if (refersToSelf) increments.push(col);
+    // The stored value feeds the new one: col = col + $1, col = col || $1 (sql.ts), or a monotonic
+    // or fill-in function of it, GREATEST(col, $1) / COALESCE(col, $1), which sql.ts does not read.
+    if (hasIncrement(part) || hasAppend(part) || selfFunction(col, rhs)) increments.push(col);
     else if (AUDIT_COLUMN.test(col) || NOW_SQL.test(rhs)) continue;
     else absolute.push(col);
   }
   return { absolute, increments };
 }
 
-/** A WHERE clause that checks more than the row's key: a comparison, a state column, a literal. */
+/** `GREATEST(col, $1)`, `LEAST(t.col, ...)`, `COALESCE(col, $1)`: the new value is a function of the stored one. */
+function selfFunction(col: string, rhs: string): boolean {
+  const c = col.replace(/[$]/g, '\\$');
+  return new RegExp(`\\b(GREATEST|LEAST|COALESCE|IFNULL)\\s*\\(\\s*(\\w+\\.)?"?${c}"?\\s*[,)]`, 'i').test(rhs);
+}
+
+/**
+ * A WHERE clause that checks more than the row's key (sql.ts `isConditionalWhere`: a comparison,
+ * a literal, IN, IS NULL, EXISTS), or compares a state column (`status = $2`); the first such
+ * conjunct, for messages.
+ */
 export function sqlCondition(where: string | undefined): string | undefined {
   if (!where) return undefined;
   const w = where.replace(/\s+/g, ' ').trim();
-  const m =
-    /[\w."]+\s*(<=|>=|<>|!=|<|>)\s*[^\s]+/.exec(w) ??
-    /[\w."]+\s+(NOT\s+)?IN\s*\(/i.exec(w) ??
-    /[\w."]+\s+IS\s+(NOT\s+)?NULL/i.exec(w) ??
-    /\b(NOT\s+)?EXISTS\s*\(/i.exec(w) ??
-    /[\w."]+\s+BETWEEN\b/i.exec(w) ??
-    /[\w."]+\s*=\s*'[^']*'/.exec(w) ??
-    /[\w."]*(status|state|version|revision|seq|sequence|etag|generation)[\w"]*\s*=/i.exec(w);
-  return m ? `WHERE ${m[0].trim()}` : undefined;
+  const STATE_EQ = /[\w."]*(status|state|version|revision|seq|sequence|etag|generation)[\w"]*\s*=/i;
+  for (const part of splitTop(w, /^AND\b/i)) {
+    if (isConditionalWhere(part) || STATE_EQ.test(part) || /\bBETWEEN\b/i.test(part)) return `WHERE ${part.trim()}`;
+  }
+  return undefined;
 }
 
 /** Reads the SQL of a write statement; undefined for reads and anything it cannot parse. */
@@ -470,7 +473,7 @@ function sqlWrite(n: ts.StringLiteralLike | ts.TemplateExpression, ctx: WriteCon
   while (site.parent && ts.isPropertyAccessExpression(site.parent) && site.parent.parent && ts.isCallExpression(site.parent.parent)) site = site.parent.parent;
   const args = ts.isCallExpression(site) ? site.arguments : [];
   const keyed = sql.keyedByDelivery || (sql.effect !== 'overwrite' && args.some((a) => ctx.isDeliveryId(a)));
-  add({ node: site, api: `SQL ${sql.verb} ${sql.table}`, effect: sql.effect, condition: sql.condition, keyedByDelivery: keyed, fields: sql.fields });
+  add({ node: site, api: `SQL ${sql.verb} ${sql.table}`, effect: sql.effect, condition: sql.condition, keyedByDelivery: keyed, fields: sql.fields, values: sqlValues(site, n) });
 }
 
 
@@ -488,7 +491,7 @@ function dynamoCommand(n: ts.NewExpression, ctx: WriteContext, add: (w: StateWri
   if (name.startsWith('Put')) {
     const item = propOf(input, 'Item');
     const keyed = !!item && ctx.isDeliveryId(item);
-    add({ node: site, api: `DynamoDB ${name} ${table}`.trim(), effect: 'overwrite', condition, keyedByDelivery: keyed, fields: objectKeys(item) });
+    add({ node: site, api: `DynamoDB ${name} ${table}`.trim(), effect: 'overwrite', condition, keyedByDelivery: keyed, fields: objectKeys(item), values: item && [item] });
     return;
   }
   const ue = stringText(propOf(input, 'UpdateExpression'));
@@ -501,7 +504,28 @@ function dynamoCommand(n: ts.NewExpression, ctx: WriteContext, add: (w: StateWri
     condition,
     keyedByDelivery: !!key && ctx.isDeliveryId(key),
     fields: cls.absolute,
+    values: [propOf(input, 'ExpressionAttributeValues') ?? input!],
   });
+}
+
+/** The parameters a SQL statement is run with: the call's other arguments, or a template's `${}` parts. */
+function sqlValues(site: ts.Node, sqlNode: ts.Node): ts.Node[] {
+  const out: ts.Node[] = [];
+  if (ts.isTemplateExpression(sqlNode)) for (const span of sqlNode.templateSpans) out.push(span.expression);
+  let call: ts.Node | undefined = sqlNode.parent;
+  while (call && !ts.isCallExpression(call) && call !== site) call = call.parent;
+  if (call && ts.isCallExpression(call)) for (const a of call.arguments) if (a !== sqlNode) out.push(a);
+  // `db.prepare(sql).bind(a, b).run()`: the bind arguments.
+  walk(site, (n) => {
+    if (ts.isCallExpression(n) && calleeName(n) === 'bind') out.push(...n.arguments);
+    return undefined;
+  });
+  return out;
+}
+
+/** Arguments of the chain steps that carry values (`insert(row)`, `merge({...})`, `values(...)`). */
+function valueArgs(steps: Step[], names: RegExp): ts.Node[] {
+  return steps.filter((s) => names.test(s.name)).flatMap((s) => [...s.args]);
 }
 
 function snippetOf(n: ts.Node): string {
@@ -533,13 +557,13 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
   if ((name === 'update' || name === 'updateMany') && args.length === 1 && propOf(args[0], 'data')) {
     const vals = classifyValues(propOf(args[0], 'data'));
     const w = propOf(args[0], 'where');
-    add({ node: call, api: `Prisma ${where()}.${name}`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute });
+    add({ node: call, api: `Prisma ${where()}.${name}`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'data')!] });
     return;
   }
   if (name === 'upsert' && args.length === 1 && propOf(args[0], 'update')) {
     const vals = classifyValues(propOf(args[0], 'update'));
     const w = propOf(args[0], 'where');
-    add({ node: call, api: `Prisma ${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute });
+    add({ node: call, api: `Prisma ${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'update')!] });
     return;
   }
   // Mongoose / Mongo driver
@@ -559,7 +583,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
       return; // aggregation pipeline updates: not read
     }
     const filter = args[0];
-    add({ node: call, api: `Mongo ${where()}.${name}`, effect, condition: name.startsWith('findById') ? undefined : criteriaCondition(filter), keyedByDelivery: !!filter && ctx.isDeliveryId(filter), fields });
+    add({ node: call, api: `Mongo ${where()}.${name}`, effect, condition: name.startsWith('findById') ? undefined : criteriaCondition(filter), keyedByDelivery: !!filter && ctx.isDeliveryId(filter), fields, values: [doc] });
     return;
   }
   // TypeORM repository/manager, Sequelize, MikroORM
@@ -569,7 +593,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
       // Sequelize: Model.update(values, { where })
       const vals = classifyValues(args[0]);
       const w = propOf(a1, 'where');
-      add({ node: call, api: `Sequelize ${where()}.update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute });
+      add({ node: call, api: `Sequelize ${where()}.update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [args[0]!] });
       return;
     }
     if (ts.isObjectLiteralExpression(a1) && objectKeys(a1).some((k) => k.startsWith('$'))) return; // legacy Mongo update: read above shape only
@@ -577,7 +601,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const vals = classifyValues(a1);
     const crit = unwrapExpression(args[0]!);
     const condition = ts.isObjectLiteralExpression(crit) ? criteriaCondition(crit) : keyLike(crit) ? undefined : 'criteria built elsewhere';
-    add({ node: call, api: `TypeORM ${where()}.update`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute });
+    add({ node: call, api: `TypeORM ${where()}.update`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [a1] });
     return;
   }
   if ((name === 'update' && args.length === 3) || (name === 'nativeUpdate' && args.length >= 3)) {
@@ -585,7 +609,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const crit = unwrapExpression(args[1]!);
     const condition = ts.isObjectLiteralExpression(crit) ? criteriaCondition(crit) : keyLike(crit) ? undefined : 'criteria built elsewhere';
     if (vals.unknown) return;
-    add({ node: call, api: `${name === 'nativeUpdate' ? 'MikroORM' : 'TypeORM'} ${name}`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute });
+    add({ node: call, api: `${name === 'nativeUpdate' ? 'MikroORM' : 'TypeORM'} ${name}`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [args[2]!] });
     return;
   }
   if (name === 'upsert' && args.length >= 1 && args.length <= 3 && !propOf(args[0], 'update')) {
@@ -593,41 +617,41 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const values = args.length >= 2 && ts.isIdentifier(unwrapExpression(args[0]!)) && /^[A-Z]/.test(unwrapExpression(args[0]!).getText()) ? args[1] : args[0];
     const vals = classifyValues(values);
     if (vals.unknown && !values) return;
-    add({ node: call, api: `${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), keyedByDelivery: !!values && ctx.isDeliveryId(values), fields: vals.absolute });
+    add({ node: call, api: `${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), keyedByDelivery: !!values && ctx.isDeliveryId(values), fields: vals.absolute, values: values && [values] });
     return;
   }
   // Redis
   if (REDIS_OVERWRITE.has(name) && looksLikeRedis(ctx.project, recv)) {
     if (name === 'hsetnx') return;
-    add({ node: call, api: `Redis ${name.toUpperCase()}`, effect: 'overwrite', keyedByDelivery: !!args[0] && ctx.isDeliveryId(args[0]), fields: objectKeys(args[1]) });
+    add({ node: call, api: `Redis ${name.toUpperCase()}`, effect: 'overwrite', keyedByDelivery: !!args[0] && ctx.isDeliveryId(args[0]), fields: objectKeys(args[1]), values: args.slice(1) });
     return;
   }
   if (name === 'set' && args.length >= 2) {
     const ref = firestoreRef(ctx.project, recv) ?? (args.length >= 2 ? firestoreRef(ctx.project, args[0]) : undefined);
     if (ref) {
       const data = ref === firestoreRef(ctx.project, recv) ? args[0] : args[1];
-      add({ node: call, api: 'Firestore set', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(data) });
+      add({ node: call, api: 'Firestore set', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(data), values: data && [data] });
       return;
     }
     if (!looksLikeRedis(ctx.project, recv)) return;
     const flags = args.slice(2).map((a) => `${literalValue(a) ?? ''}`.toUpperCase());
     const opts = args.slice(2).find((a) => ts.isObjectLiteralExpression(unwrapExpression(a)));
     const nx = flags.includes('NX') || flags.includes('XX') || (opts && (propOf(opts, 'NX') || propOf(opts, 'XX') || /NX|XX/.test(stringText(propOf(opts, 'condition')) ?? '')));
-    add({ node: call, api: 'Redis SET', effect: nx ? 'insert-if-absent' : 'overwrite', condition: flags.includes('XX') ? 'SET XX' : undefined, keyedByDelivery: ctx.isDeliveryId(args[0]!), fields: [] });
+    add({ node: call, api: 'Redis SET', effect: nx ? 'insert-if-absent' : 'overwrite', condition: flags.includes('XX') ? 'SET XX' : undefined, keyedByDelivery: ctx.isDeliveryId(args[0]!), fields: [], values: [args[1]!] });
     return;
   }
   if (name === 'set' && args.length === 1) {
     const ref = firestoreRef(ctx.project, recv);
-    if (ref) add({ node: call, api: 'Firestore set', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(args[0]) });
+    if (ref) add({ node: call, api: 'Firestore set', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(args[0]), values: args.slice(0, 1) });
     return;
   }
   if (name === 'update' && args.length === 1) {
     const ref = firestoreRef(ctx.project, recv);
-    if (ref) add({ node: call, api: 'Firestore update', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(args[0]) });
+    if (ref) add({ node: call, api: 'Firestore update', effect: 'overwrite', keyedByDelivery: firestoreKeyed(ref, ctx), fields: objectKeys(args[0]), values: args.slice(0, 1) });
     else if (ctx.isLoadedEntity && ts.isIdentifier(unwrapExpression(recv)) && ctx.isLoadedEntity(unwrapExpression(recv) as ts.Identifier)) {
       // Sequelize instance.update({...}) of a loaded row
       const vals = classifyValues(args[0]);
-      if (!vals.unknown && vals.absolute.length) add({ node: call, api: `update of loaded ${recv.getText()}`, effect: 'overwrite', keyedByDelivery: false, fields: vals.absolute });
+      if (!vals.unknown && vals.absolute.length) add({ node: call, api: `update of loaded ${recv.getText()}`, effect: 'overwrite', keyedByDelivery: false, fields: vals.absolute, values: args.slice(0, 1) });
     }
     return;
   }
@@ -637,12 +661,12 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const condition = propOf(input, 'ConditionExpression') ? 'ConditionExpression' : undefined;
     if (name === 'put') {
       const item = propOf(input, 'Item');
-      add({ node: call, api: 'DynamoDB put', effect: 'overwrite', condition, keyedByDelivery: !!item && ctx.isDeliveryId(item), fields: objectKeys(item) });
+      add({ node: call, api: 'DynamoDB put', effect: 'overwrite', condition, keyedByDelivery: !!item && ctx.isDeliveryId(item), fields: objectKeys(item), values: item && [item] });
     } else {
       const ue = stringText(propOf(input, 'UpdateExpression'));
       const cls = ue ? classifyUpdateExpression(ue) : { absolute: ['?'], increments: [] };
       const key = propOf(input, 'Key');
-      add({ node: call, api: 'DynamoDB update', effect: effectOf(cls), condition, keyedByDelivery: !!key && ctx.isDeliveryId(key), fields: cls.absolute });
+      add({ node: call, api: 'DynamoDB update', effect: effectOf(cls), condition, keyedByDelivery: !!key && ctx.isDeliveryId(key), fields: cls.absolute, values: [propOf(input, 'ExpressionAttributeValues') ?? input!] });
     }
     return;
   }
@@ -650,7 +674,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
   if ((name === 'save' || name === 'persistAndFlush' || name === 'persist') && ctx.isLoadedEntity) {
     const target = args.length ? unwrapExpression(args[0]!) : unwrapExpression(recv);
     if (ts.isIdentifier(target) && ctx.isLoadedEntity(target)) {
-      add({ node: call, api: `save of loaded ${target.text}`, effect: 'overwrite', keyedByDelivery: false, fields: [] });
+      add({ node: call, api: `save of loaded ${target.text}`, effect: 'overwrite', keyedByDelivery: false, fields: [], values: [target] });
     }
   }
 }
@@ -715,14 +739,14 @@ function chainWrite(outer: ts.CallExpression, ctx: WriteContext, add: (w: StateW
   if (setI > 0 && updI >= 0 && updI < setI) {
     const vals = classifyValues(steps[setI]!.args[0]);
     if (vals.unknown && !steps[setI]!.args[0]) return;
-    add({ node: outer, api: `${steps[updI]!.args[0]?.getText() ?? 'query builder'} update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: conditionFrom(setI + 1) ?? conditionFrom(0, updI), keyedByDelivery: keyedFrom(0), fields: vals.absolute });
+    add({ node: outer, api: `${steps[updI]!.args[0]?.getText() ?? 'query builder'} update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: conditionFrom(setI + 1) ?? conditionFrom(0, updI), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[setI]!.args.slice(0, 1) });
     return;
   }
   // Knex: db('t').where(...).update({...})
   if (updI > 0 && setI < 0 && steps[updI]!.args.length >= 1 && ts.isObjectLiteralExpression(unwrapExpression(steps[updI]!.args[0]!))) {
     if (!(table || names.slice(0, updI).some((n) => KNEX_WHERE.test(n) || n === 'table' || n === 'from' || n === 'into'))) return;
     const vals = classifyValues(steps[updI]!.args[0]);
-    add({ node: outer, api: `Knex ${table ?? ''} update`.replace(/\s+/g, ' '), effect: effectOf(vals), condition: conditionFrom(0), keyedByDelivery: keyedFrom(0), fields: vals.absolute });
+    add({ node: outer, api: `Knex ${table ?? ''} update`.replace(/\s+/g, ' '), effect: effectOf(vals), condition: conditionFrom(0), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[updI]!.args.slice(0, 1) });
     return;
   }
   // Knex: insert(...).onConflict(key).merge(...)[.where(...)]
@@ -744,6 +768,7 @@ function chainWrite(outer: ts.CallExpression, ctx: WriteContext, add: (w: StateW
       condition: conditionFrom(mergeI + 1),
       keyedByDelivery: DELIVERY_COLUMN.test(target),
       fields: vals.absolute.filter((f) => f !== '*'),
+      values: valueArgs(steps, /^(insert|merge)$/),
     });
     return;
   }
@@ -756,13 +781,13 @@ function chainWrite(outer: ts.CallExpression, ctx: WriteContext, add: (w: StateW
     const cond = propOf(cfg, 'setWhere') ?? propOf(cfg, 'where') ?? propOf(cfg, 'targetWhere');
     const condition = propOf(cfg, 'setWhere') || propOf(cfg, 'where') ? `onConflictDoUpdate where ${snippetOf(cond!)}` : undefined;
     const target = propOf(cfg, 'target')?.getText() ?? '';
-    add({ node: outer, api: `Drizzle ${steps[names.indexOf('insert')]?.args[0]?.getText() ?? ''} upsert`.replace(/\s+/g, ' '), effect: vals.unknown ? 'overwrite' : effectOf(vals), condition, keyedByDelivery: DELIVERY_COLUMN.test(target.replace(/([a-z])([A-Z])/g, '$1_$2')), fields: vals.absolute });
+    add({ node: outer, api: `Drizzle ${steps[names.indexOf('insert')]?.args[0]?.getText() ?? ''} upsert`.replace(/\s+/g, ' '), effect: vals.unknown ? 'overwrite' : effectOf(vals), condition, keyedByDelivery: DELIVERY_COLUMN.test(target.replace(/([a-z])([A-Z])/g, '$1_$2')), fields: vals.absolute, values: valueArgs(steps, /^(values|onConflictDoUpdate|onDuplicateKeyUpdate)$/) });
     return;
   }
   // TypeORM QB: insert().into(T).values(...).orUpdate([...])
   const ou = names.indexOf('orUpdate');
   if (ou > 0) {
-    add({ node: outer, api: 'TypeORM insert ... orUpdate', effect: 'overwrite', condition: conditionFrom(ou + 1), keyedByDelivery: false, fields: [] });
+    add({ node: outer, api: 'TypeORM insert ... orUpdate', effect: 'overwrite', condition: conditionFrom(ou + 1), keyedByDelivery: false, fields: [], values: valueArgs(steps, /^values$/) });
   }
 }
 

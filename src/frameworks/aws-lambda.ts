@@ -406,6 +406,20 @@ const FIRST_ID: Record<Trigger, string[]> = {
   records: [],
 };
 
+/** The time each trigger's own event carries (the wall-clock hint names these first, not another trigger's). */
+const TRIGGER_TIMES: Record<Trigger, string[]> = {
+  sqs: ['SentTimestamp', 'ApproximateFirstReceiveTimestamp'],
+  sns: ['Timestamp'],
+  eventbridge: ['time'],
+  scheduled: ['time'],
+  kinesis: ['approximateArrivalTimestamp'],
+  'dynamodb-stream': ['ApproximateCreationDateTime'],
+  s3: ['eventTime'],
+  kafka: ['timestamp'],
+  'cloudwatch-logs': ['timestamp'],
+  records: LAMBDA_TIMES,
+};
+
 const ASYNC_RETRIES = 'asynchronous invocation retries a failed event at most twice (MaximumRetryAttempts 0-2), then sends it to the on-failure destination or drops it';
 
 function lambdaDelivery(ctx: AdapterContext, trigger: Trigger, batch: BatchUse): DeliveryModel {
@@ -413,7 +427,7 @@ function lambdaDelivery(ctx: AdapterContext, trigger: Trigger, batch: BatchUse):
     params: [0],
     idFields: [...new Set([...FIRST_ID[trigger], ...LAMBDA_IDS])],
     correlationFields: [...COMMON_CORRELATION, 'AWSTraceHeader'],
-    timeFields: [...new Set(LAMBDA_TIMES)],
+    timeFields: [...new Set([...TRIGGER_TIMES[trigger], ...COMMON_EVENT_TIMES])],
     // Lambda settles the whole invocation: no ack call, a resolved promise is success
     // (the batch is deleted or checkpointed), a throw fails it (`batchItemFailures` reports
     // part of a batch, and only with ReportBatchItemFailures on the event source mapping).

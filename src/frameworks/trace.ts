@@ -116,7 +116,7 @@ function traceIdentifier(project: Project, id: ts.Identifier, depth: number, see
       }
       if (!isExternalModule(b.module)) return [];
       // A path alias that did not resolve is not a library: only bare specifiers count.
-      if (project.pathAliases.some((a) => b.module === a.prefix || b.module.startsWith(a.prefix))) return [];
+      if (project.isAlias(id.getSourceFile().fileName, b.module)) return [];
       return [{ module: b.module, steps: [b.name], nodes: [id] }];
     }
     case 'var': {

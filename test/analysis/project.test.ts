@@ -115,3 +115,20 @@ describe('reach', () => {
     expect(shallow.truncated).toBe(true);
   });
 });
+
+describe('tsconfig paths in a monorepo', () => {
+  it('uses the nearest tsconfig and follows extends to a shared base', () => {
+    const { dir, project } = setup({
+      'tsconfig.base.json': '{ "compilerOptions": { "baseUrl": ".", "paths": { "@libs/kafka": ["libs/kafka/src/index.ts"], "@libs/*": ["libs/*/src"] } } }',
+      'apps/build/tsconfig.json': '{ "extends": "../../tsconfig.base.json", "compilerOptions": { "strict": true } }',
+      'apps/build/src/main.ts': "import { emit } from '@libs/kafka';\nimport { log } from '@libs/util';\nemit(); log();\n",
+      'libs/kafka/src/index.ts': 'export function emit() {}\n',
+      'libs/util/src/index.ts': 'export function log() {}\n',
+    });
+    const main = join(dir, 'apps/build/src/main.ts');
+    expect(targetNames(project, callsNamed(project, main, 'emit')[0]!)).toEqual(['function:emit:index.ts']);
+    expect(targetNames(project, callsNamed(project, main, 'log')[0]!)).toEqual(['function:log:index.ts']);
+    expect(project.isAlias(main, '@libs/kafka')).toBe(true);
+    expect(project.isAlias(main, 'kafkajs')).toBe(false);
+  });
+});

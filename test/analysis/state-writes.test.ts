@@ -64,4 +64,16 @@ describe('criteriaCondition', () => {
     expect(sqlCondition('id = $1')).toBeUndefined();
     expect(sqlCondition('t.version < excluded.version')).toBeDefined();
   });
+
+  it('reads conditions and self-referencing assignments with the shared SQL helpers, per conjunct and per column', () => {
+    expect(sqlCondition('id = $1 AND tenant_id = $2')).toBeUndefined();
+    expect(sqlCondition('id = $1 AND status = $2')).toBe('WHERE status = $2');
+    expect(sqlCondition("id = $1 AND kind = 'card'")).toBe("WHERE kind = 'card'");
+    expect(sqlCondition('id = $1 AND ts BETWEEN $2 AND $3')).toMatch(/BETWEEN/);
+    expect(sqlCondition('id = $1 AND deleted_at IS NULL')).toMatch(/IS NULL/);
+    // GREATEST/COALESCE of the stored value is not a blind overwrite; the other column is.
+    expect(classifySql('UPDATE d SET last_seen = GREATEST(last_seen, $2), name = $3 WHERE id = $1')).toMatchObject({ effect: 'overwrite', fields: ['name'] });
+    expect(classifySql('UPDATE d SET last_seen = GREATEST(d.last_seen, $2) WHERE id = $1')?.effect).toBe('increment');
+    expect(classifySql('UPDATE d SET tags = tags || $2 WHERE id = $1')?.effect).toBe('increment');
+  });
 });

@@ -86,4 +86,16 @@ describe('assumes-prior-event', () => {
     );
     expect(findingsOf(r, 'assumes-prior-event')).toHaveLength(0);
   });
+
+  it('does not report a load keyed by an id the handler made or read itself, only one the event names', () => {
+    // The row this handler just created, and a row named by a stored reference, are not about event order.
+    expect(run(`const c = await prisma.import.create({ data: { file: evt.file } });\nconst row = await prisma.import.findUnique({ where: { id: c.id } });\nconsole.log(row.file);`)).toHaveLength(0);
+    expect(run(`const a = await prisma.action.findUnique({ where: { id: evt.actionId } });\nif (!a) throw new Error('later');\nconst r = await prisma.resource.findUnique({ where: { id: a.resourceId } });\nconsole.log(r.name);`)).toHaveLength(0);
+    expect(run(`const r = await prisma.resource.findUnique({ where: { id: evt.resourceId } });\nconsole.log(r.name);`)).toHaveLength(1);
+  });
+
+  it('does not take a project getter with no key for an entity load', () => {
+    const H = `${PRISMA}\nclass Billing { private client: { entitlement(x: string): Promise<boolean> } | null = null; async getClient(): Promise<{ entitlement(x: string): Promise<boolean> } | null> { return this.client; } }\nconst billing = new Billing();`;
+    expect(run(`const c = await billing.getClient();\nawait c.entitlement(evt.workspaceId);`, H)).toHaveLength(0);
+  });
 });

@@ -125,4 +125,31 @@ describe('order-dependent', () => {
     expect(f).toHaveLength(1);
     expect(f[0]!.span.file.endsWith('h.ts')).toBe(true);
   });
+
+  it('does not report a write of values the handler makes or reads itself, only of data carried by the event', () => {
+    // A constant processing status keyed by the event's id (computed key included) and a snapshot fetched now.
+    expect(run(`const cur = JSON.parse((await redis.get(evt.buildId)) ?? '{}');\nawait redis.set(evt.buildId, JSON.stringify({ ...cur, [evt.jobId]: 'in-progress' }));`, REDIS)).toHaveLength(0);
+    const FETCH = `${PRISMA}\ndeclare const provider: { profile(s: string): Promise<{ name: string; currency: string }> };`;
+    expect(run(`const p = await provider.profile(evt.symbol);\nawait prisma.asset.update({ where: { symbol: evt.symbol }, data: { name: p.name, currency: p.currency } });`, FETCH)).toHaveLength(0);
+    // The same writes with the event's own data are reported, also through a service call and a DTO conversion.
+    expect(run(`await redis.set(evt.buildId, JSON.stringify({ status: evt.status }));`, REDIS)).toHaveLength(1);
+    const SVC = `${PRISMA}\ndeclare function toDto<T>(x: any): T;\nclass Assets { async rename(symbol: string, name: string) { await prisma.asset.update({ where: { symbol }, data: { name } }); } }\nconst assets = new Assets();`;
+    expect(run(`const dto = toDto<{ symbol: string; name: string }>(evt);\nawait assets.rename(dto.symbol, dto.name);`, SVC)).toHaveLength(1);
+  });
+
+  it('does not report the completion of a unit of work (a completion stamp): nothing newer follows it', () => {
+    expect(run(`await prisma.step.update({ where: { id: evt.stepId }, data: { status: evt.status, completedAt: new Date() } });`, PRISMA)).toHaveLength(0);
+    expect(run(`await prisma.step.update({ where: { id: evt.stepId }, data: { status: evt.status, startedAt: new Date() } });`, PRISMA)).toHaveLength(1);
+  });
+
+  it("is cleared by an exiting check of the loaded record's own field, not by a presence check or a write result", () => {
+    const T = `${PRISMA}\ndeclare const repo: { findOne(q: any): Promise<{ lockedBy: string | null } | null> };`;
+    expect(run(`const e = await repo.findOne({ where: { id: evt.entityId } });\nif (e!.lockedBy) throw new Error('locked');\nawait prisma.entity.update({ where: { id: evt.entityId }, data: { owner: evt.owner } });`, T)).toHaveLength(0);
+    expect(run(`const e = await repo.findOne({ where: { id: evt.entityId } });\nif (!e) throw new Error('missing');\nawait prisma.entity.update({ where: { id: evt.entityId }, data: { owner: evt.owner } });`, T)).toHaveLength(1);
+  });
+
+  it('reports a write through a project wrapper once, at the library call inside it', () => {
+    const W = `${REDIS}\nclass Cache { async set(k: string, v: unknown) { await redis.set(k, JSON.stringify(v)); } }\nconst cache = new Cache();`;
+    expect(run(`await cache.set(evt.key, { status: evt.status });`, W)).toHaveLength(1);
+  });
 });

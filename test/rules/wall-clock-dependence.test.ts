@@ -46,4 +46,19 @@ describe('wall-clock-dependence', () => {
     expect(run(`const at = evt.occurredAt ? new Date(evt.occurredAt) : new Date();\nif (at.getHours() > 20) await pool.query('INSERT INTO n VALUES ($1)', [evt.id]);`)).toHaveLength(0);
     expect(run(`const at = evt.occurredAt ?? Date.now();\nawait pool.query('INSERT INTO n VALUES ($1, $2)', [evt.id, at]);`)).toHaveLength(0);
   });
+
+  it("names the trigger's own time in the hint: EventBridge `time`, SQS `SentTimestamp`", () => {
+    const lambda = (imports: string, param: string, body: string) =>
+      findingsOf(
+        auditSources({ 'src/fn.ts': `import type { ${imports} } from 'aws-lambda';\n${PG}\nexport const handler = async (event: ${param}) => {\n${body}\n};\n` }),
+        'wall-clock-dependence',
+      );
+    const eb = lambda('EventBridgeEvent', "EventBridgeEvent<'trial.ended', { accountId: string; endsAt: string }>", `if (Date.now() > Date.parse(event.detail.endsAt)) await pool.query('INSERT INTO r VALUES ($1)', [event.detail.accountId]);`);
+    expect(eb).toHaveLength(1);
+    expect(eb[0]!.message).toContain('`time`');
+    expect(eb[0]!.message).not.toMatch(/SentTimestamp|ApproximateFirstReceiveTimestamp/);
+    const sqs = lambda('SQSEvent', 'SQSEvent', `for (const r of event.Records) {\n  if (Date.now() > Date.parse(JSON.parse(r.body).endsAt)) await pool.query('INSERT INTO r VALUES ($1)', [r.messageId]);\n}`);
+    expect(sqs).toHaveLength(1);
+    expect(sqs[0]!.message).toContain('`SentTimestamp`');
+  });
 });
