@@ -3,7 +3,7 @@ import { ts, snippet, walk } from '../src/analysis/ast.js';
 import { floatingSites, type FloatingSite } from '../src/analysis/async-calls.js';
 import { walkOwn } from '../src/analysis/reach.js';
 import { ackAfter } from '../src/analysis/acks.js';
-import { reachedOfNode, settleOf, type FlowContext } from '../src/analysis/flow.js';
+import { isCallbackRef, reachedOfNode, settleOf, type FlowContext } from '../src/analysis/flow.js';
 import type { Rule } from '../src/rule.js';
 
 function settlement(site: FloatingSite, flow: FlowContext): string {
@@ -18,7 +18,8 @@ function settlesInChain(call: ts.Node, flow: FlowContext): boolean {
   let found = false;
   walk(call, (n) => {
     if (found) return false;
-    if (settleOf(n, flow)) found = true;
+    // A settle call, or the completion callback handed on (`run(job, done)`, `.then(() => cb(), cb)`).
+    if (settleOf(n, flow) || (ts.isIdentifier(n) && isCallbackRef(n, flow))) found = true;
     return undefined;
   });
   return found;
@@ -53,6 +54,8 @@ export const floatingPromise: Rule = {
         seen.add(site.node);
         // work().then(() => ch.ack(msg), () => ch.nack(msg)): the settle waits for the work.
         if (site.why === 'then' && settlesInChain(site.node, flow)) continue;
+        // run(job, done): the callback reports when the work ends, so nothing is left floating.
+        if (site.node.arguments.some((a) => isCallbackRef(a, flow))) continue;
         ctx.report(
           site.node,
           `${describe(site)}, so ${settlement(site, flow)}: ` +

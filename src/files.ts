@@ -8,7 +8,9 @@ import type { Notification } from './model.js';
 
 /** Folders and files never audited unless named explicitly. */
 export const DEFAULT_IGNORES = ['**/node_modules/**', '**/dist/**', '**/build/**', '**/out/**', '**/.next/**', '**/coverage/**', '**/.git/**', '**/*.d.ts', '**/*.d.mts', '**/*.d.cts'];
-const SKIP_DIRS = new Set(['node_modules', 'dist', 'build', 'out', '.next', 'coverage', '.git', '.hg', '.svn']);
+const SKIP_DIRS = new Set(['node_modules', '.next', 'coverage', '.git', '.hg', '.svn']);
+/** Build output folders: skipped beside a package.json or tsconfig.json (a `src/build/` domain folder is source). */
+const OUTPUT_DIRS = new Set(['dist', 'build', 'out']);
 
 export interface FileSelection {
   files: string[];
@@ -115,10 +117,12 @@ export function walkDir(root: string, notifications: Notification[]): string[] {
       continue;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const packageRoot = dir === root || entries.some((e) => e.name === 'package.json' || e.name === 'tsconfig.json');
+    const skipDir = (name: string) => SKIP_DIRS.has(name) || (packageRoot && OUTPUT_DIRS.has(name));
     for (const ent of entries) {
       const p = join(dir, ent.name);
       if (ent.isDirectory()) {
-        if (!SKIP_DIRS.has(ent.name)) stack.push(p);
+        if (!skipDir(ent.name)) stack.push(p);
       } else if (ent.isFile()) {
         files.push(p);
       } else if (ent.isSymbolicLink()) {
@@ -132,7 +136,7 @@ export function walkDir(root: string, notifications: Notification[]): string[] {
         }
         if (st.isDirectory()) {
           // A link back to the audited folder or above it is a loop: following it would leave the folder.
-          if (!SKIP_DIRS.has(ent.name) && !linksAbove(p, rootReal)) stack.push(p);
+          if (!skipDir(ent.name) && !linksAbove(p, rootReal)) stack.push(p);
         } else if (st.isFile()) files.push(p);
         else if (isSourceFile(p)) notifications.push(notAFile(p, st));
       } else if (isSourceFile(p)) {

@@ -15,15 +15,18 @@ const tree = {
   'coverage/y.js': '',
   '.next/z.js': '',
   'packages/p/src/q.tsx': '',
+  'packages/p/package.json': '{}',
+  'packages/p/dist/q.js': '',
+  'packages/p/src/build/steps.ts': '',
 };
 
 const rel = (dir: string, files: string[]) => files.map((f) => f.slice(dir.length + 1));
 
 describe('file selection', () => {
-  it('skips dependencies, build output and declaration files by default, in sorted order', () => {
+  it('skips dependencies, build output beside a package.json and declaration files, keeps a src/build/ folder, in sorted order', () => {
     const dir = writeProject(tree);
     const s = selectFiles({ cwd: dir, paths: ['.'], ignore: [], ignoreBase: dir });
-    expect(rel(dir, s.files)).toEqual(['packages/p/src/q.tsx', 'src/a.ts', 'src/b.mjs', 'src/legacy/old.ts']);
+    expect(rel(dir, s.files)).toEqual(['packages/p/src/build/steps.ts', 'packages/p/src/q.tsx', 'src/a.ts', 'src/b.mjs', 'src/legacy/old.ts']);
     expect(s.explicitFiles).toBe(false);
   });
 

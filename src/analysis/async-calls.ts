@@ -116,6 +116,7 @@ export function asyncCallKind(call: ts.CallExpression, project: Project, reach?:
   const targets = reach ? reach.targets(call) : [];
   const fns = targets.length ? targets : projectTargets(call, project);
   if (fns.length) return fns.some((f) => isAsyncFunction(f, project, depth)) ? 'project' : undefined;
+  if (inProcessQueueCall(call, project)) return 'promise';
   if (ts.isIdentifier(callee)) {
     if (callee.text === 'fetch' && !project.lookup(callee)) return 'fetch';
     const b = project.lookup(callee);
@@ -132,6 +133,49 @@ export function asyncCallKind(call: ts.CallExpression, project: Project, reach?:
   if (HTTP_FUNCTION_PACKAGE.test(pkg) && ['get', 'head', 'options'].includes(name)) return 'http';
   const isVerb = (v: string) => ASYNC_VERBS.has(v) && !(sync && sync.has(v)) && (!STORE_ONLY_VERBS.has(v) || STORE_PACKAGE.test(pkg));
   return verbs.some(isVerb) ? (HTTP_FUNCTION_PACKAGE.test(pkg) ? 'http' : 'io') : undefined;
+}
+
+/**
+ * In-process promise queues and limiters (p-queue, p-limit, p-retry, ...): `queue.add(fn)`,
+ * `limit(fn)`, `pRetry(fn)` return a promise of the work; handing work to them is not durable.
+ */
+const PROMISE_QUEUE_PACKAGE = /^(p-queue|p-limit|p-throttle|p-retry|async-retry|p-map|p-all|p-series|promise-retry)$/;
+const PROMISE_QUEUE_VERBS = new Set(['add', 'addAll']);
+
+function inProcessQueueCall(call: ts.CallExpression, project: Project): boolean {
+  const callee = unwrapExpression(call.expression);
+  const moduleOf = (e: ts.Expression, depth = 0): string | undefined => {
+    const u = unwrapExpression(e);
+    if (depth > 3) return undefined;
+    if (ts.isNewExpression(u) || ts.isCallExpression(u)) return moduleOf(u.expression, depth + 1);
+    if (ts.isPropertyAccessExpression(u) && u.expression.kind === ts.SyntaxKind.ThisKeyword) {
+      const cls = enclosingClass(u);
+      for (const m of cls?.members ?? []) {
+        if (ts.isPropertyDeclaration(m) && propertyNameText(m.name) === u.name.text && m.initializer) return moduleOf(m.initializer, depth + 1);
+      }
+      return undefined;
+    }
+    if (!ts.isIdentifier(u)) return undefined;
+    let b;
+    try {
+      b = project.lookup(u);
+    } catch {
+      return undefined;
+    }
+    if (b?.kind === 'import') return b.module;
+    if (b?.kind === 'var' && !b.path.length && b.decl.initializer) return moduleOf(b.decl.initializer, depth + 1);
+    return undefined;
+  };
+  if (ts.isIdentifier(callee)) {
+    // pRetry(fn), limit(fn) where `const limit = pLimit(2)`
+    const m = moduleOf(callee);
+    return !!m && PROMISE_QUEUE_PACKAGE.test(m) && call.arguments.length > 0;
+  }
+  if (ts.isPropertyAccessExpression(callee) && PROMISE_QUEUE_VERBS.has(callee.name.text)) {
+    const m = moduleOf(callee.expression);
+    return !!m && PROMISE_QUEUE_PACKAGE.test(m);
+  }
+  return false;
 }
 
 function projectTargets(call: ts.CallExpression, project: Project, expr: ts.Node = call.expression): FunctionNode[] {

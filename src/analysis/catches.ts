@@ -47,6 +47,7 @@ export function classifyCatch(body: ts.Node, errorNames: ReadonlySet<string>, ct
   let onlyLogs = true;
   let empty = true;
 
+  const carriesError = errorCarrier(body, errorNames);
   const visit = (root: ts.Node, depth: number) => {
     const visitNode = (n: ts.Node): boolean | void => {
       if (n !== root && isFunctionNode(n) && depth === 0 && !isInlineCallbackArg(n)) return false;
@@ -84,6 +85,8 @@ export function classifyCatch(body: ts.Node, errorNames: ReadonlySet<string>, ct
         } else if (s?.kind === 'ack') ackInCatch ??= n;
         if (isLoggingCall(n)) return false; // its arguments (JSON.stringify(err), String(err)) are part of the log line
         if (!s) onlyLogs = false;
+        // The failure handed on as data: a failure event published, a failed-status row written with the error.
+        if (depth === 0 && !s && ts.isCallExpression(n) && forwardsError(n, carriesError, ctx)) records = true;
         // One level into project functions called from the catch.
         if (depth === 0 && ts.isCallExpression(n)) {
           for (const fn of targetsOf(n, ctx)) if (fn.body) visit(fn.body, 1);
@@ -115,6 +118,45 @@ export function classifyCatch(body: ts.Node, errorNames: ReadonlySet<string>, ct
   return { outcome: 'swallows', how, ackInCatch };
 }
 
+/** The caught error's names plus the catch's locals built from it (`const failure = { errorMessage: err.message }`). */
+function errorCarrier(body: ts.Node, errorNames: ReadonlySet<string>): (n: ts.Node) => boolean {
+  const names = new Set(errorNames);
+  const mentions = (n: ts.Node): boolean => {
+    let found = false;
+    const visit = (m: ts.Node): boolean | undefined => {
+      if (found) return false;
+      if (ts.isIdentifier(m) && names.has(m.text) && !(ts.isPropertyAccessExpression(m.parent) && m.parent.name === m)) found = true;
+      return undefined;
+    };
+    visit(n);
+    walk(n, visit);
+    return found;
+  };
+  if (names.size) {
+    walk(body, (n) => {
+      if (n !== body && isFunctionNode(n)) return false;
+      if (ts.isVariableDeclaration(n) && ts.isIdentifier(n.name) && n.initializer && mentions(n.initializer)) names.add(n.name.text);
+      return undefined;
+    });
+  }
+  return (n) => names.size > 0 && mentions(n);
+}
+
+const LOG_NAMED = /^(log|logs|logger|logError|logFailure|report(Error|Exception)?|capture(Error|Exception)?|track(Error|Exception)?|notify(Error)?|alert|warn|error|debug|info|trace|print)$/i;
+
+/**
+ * A call that hands the caught error on to a place the team reads as data (a failure topic, a
+ * failed-status write): awaited or promise-returning, not a logger, with the error in its arguments.
+ */
+function forwardsError(call: ts.CallExpression, carriesError: (n: ts.Node) => boolean, ctx: FlowContext): boolean {
+  const name = calleeName(call);
+  if (!name || LOG_NAMED.test(name) || isLoggingCall(call)) return false;
+  if (!call.arguments.some((a) => carriesError(a))) return false;
+  let p: ts.Node = call.parent;
+  while (ts.isParenthesizedExpression(p)) p = p.parent;
+  return ts.isAwaitExpression(p) || !!asyncCallKind(call, ctx.project, ctx.reach);
+}
+
 function isAssignment(k: ts.SyntaxKind): boolean {
   return k >= ts.SyntaxKind.FirstAssignment && k <= ts.SyntaxKind.LastAssignment;
 }
@@ -137,9 +179,23 @@ export function isLoggingCall(call: ts.CallExpression | ts.NewExpression): boole
   if (!ts.isCallExpression(call)) return false;
   const e = unwrapExpression(call.expression);
   if (!ts.isPropertyAccessExpression(e)) return false;
-  const recv = calleeChain(call)?.split('.').slice(0, -1).join('.');
+  const recv = calleeChain(call)?.split('.').slice(0, -1).join('.') ?? builderLoggerRoot(e.expression);
   if (recv && LOGGER.test(recv)) return true;
   return /^(log|info|warn|warning|error|debug|trace|fatal|captureException|captureMessage|increment|inc|timing|histogram|gauge|addMetric|publishStoredMetrics|recordException|setStatus|end)$/.test(e.name.text) && !!recv && /log|metric|stat|sentry|tracer|span/i.test(recv);
+}
+
+/** The root of a fluent logger chain, `log.atError().withCause(e).log(...)` -> `log`. */
+function builderLoggerRoot(e: ts.Expression): string | undefined {
+  let n = unwrapExpression(e);
+  let sawCall = false;
+  for (let i = 0; i < 8; i++) {
+    if (ts.isCallExpression(n)) {
+      sawCall = true;
+      n = unwrapExpression(n.expression);
+    } else if (ts.isPropertyAccessExpression(n)) n = unwrapExpression(n.expression);
+    else break;
+  }
+  return sawCall && ts.isIdentifier(n) && /^(log|logger)$/i.test(n.text) ? n.text : undefined;
 }
 
 function declaredOutside(id: ts.Identifier, scope: ts.Node, ctx: FlowContext): boolean {
@@ -211,12 +267,13 @@ export function catchSites(ctx: FlowContext): CatchSite[] {
       if (!ts.isCallExpression(n)) return undefined;
       const name = calleeName(n);
       if (name === 'catch' && n.arguments.length === 1 && ts.isPropertyAccessExpression(unwrapExpression(n.expression))) {
-        // Only an awaited `.catch` whose value is dropped: `await p.catch(() => {})`.
-        if (!isAwaitedStatement(n)) return undefined;
-        const inner = unwrapExpression((unwrapExpression(n.expression) as ts.PropertyAccessExpression).expression);
-        if (!ts.isCallExpression(inner) || !asyncCallKind(inner, ctx.project, ctx.reach)) return undefined;
+        // An awaited `.catch` whose value is dropped (`await p.catch(() => {})`), or one that settles
+        // the delivery itself (`work().then(() => done()).catch((e) => { log(e); done(); })`).
         const cb = unwrapExpression(n.arguments[0]!);
         if (!isFunctionNode(cb)) return undefined;
+        if (!isAwaitedStatement(n) && !settlesInside(cb, ctx)) return undefined;
+        const inner = unwrapExpression((unwrapExpression(n.expression) as ts.PropertyAccessExpression).expression);
+        if (!ts.isCallExpression(inner) || !asyncCallKind(inner, ctx.project, ctx.reach)) return undefined;
         const verdict = classifyCatch(cb, callbackErrorNames(cb), ctx, cb);
         out.push({ node: n, kind: 'promise-catch', verdict, reached: r });
         return undefined;
@@ -228,6 +285,16 @@ export function catchSites(ctx: FlowContext): CatchSite[] {
     });
   }
   return out;
+}
+
+function settlesInside(fn: ts.Node, ctx: FlowContext): boolean {
+  let found = false;
+  walk(fn, (n) => {
+    if (found) return false;
+    if (settleOf(n, ctx)) found = true;
+    return undefined;
+  });
+  return found;
 }
 
 /** `await x;` as a statement (its value dropped). */

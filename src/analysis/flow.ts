@@ -4,7 +4,7 @@
 // catches.ts, async-calls.ts, acks.ts and retry-bounds.ts build on it.
 import { ts, calleeName, isFunctionNode, literalValue, unwrapExpression, type FunctionNode } from './ast.js';
 import type { Project } from './project.js';
-import type { Reach, ReachedFunction } from './reach.js';
+import { walkOwn, type Reach, type ReachedFunction } from './reach.js';
 import type { Handler } from '../model.js';
 
 export interface FlowContext {
@@ -112,8 +112,17 @@ export function settleOf(node: ts.Node, ctx: FlowContext, errorNames: ReadonlySe
   if (ts.isCallExpression(node)) {
     const reply = replyOf(node, ctx);
     if (reply) return reply;
-    // callback(err) / next(err) / done() on a handler parameter (MQTT handleMessage, bull, express next)
-    if (ts.isIdentifier(callee)) {
+    // The adapter's completion callback, wherever it travels (aliases, helpers it is passed to).
+    if (d.callbackParam !== undefined) {
+      if (ts.isIdentifier(callee) && isCallbackRef(callee, ctx)) return callbackSettle(node, label);
+      // `work().catch(done)` / `.then(ok, done)`: the promise hands its rejection to the callback.
+      if (hasReceiver && (name === 'catch' || name === 'then')) {
+        const onReject = name === 'catch' ? node.arguments[0] : node.arguments[1];
+        if (onReject && isCallbackRef(onReject, ctx)) return { kind: 'nack', label };
+      }
+    }
+    // callback(err) / next(err) / done() on a handler parameter (Lambda callback, express next)
+    else if (ts.isIdentifier(callee)) {
       const p = isHandlerParam(callee, ctx);
       if (p && !d.params.includes(p.index) && !d.ackMethods.includes(name) && !d.nackMethods.includes(name)) {
         const first = node.arguments[0] && unwrapExpression(node.arguments[0]);
@@ -143,6 +152,70 @@ export function settleOf(node: ts.Node, ctx: FlowContext, errorNames: ReadonlySe
   }
   const kind: SettleKind = adapterAck || (!adapterNack && COMMON_ACKS.has(name)) ? 'ack' : 'nack';
   return { kind, label };
+}
+
+/** A call of the completion callback: no error (absent, null, undefined, false) acks, anything else reports a failure. */
+function callbackSettle(call: ts.CallExpression, label: string): Settle {
+  const first = call.arguments[0] && unwrapExpression(call.arguments[0]);
+  const noError =
+    !first ||
+    first.kind === ts.SyntaxKind.NullKeyword ||
+    first.kind === ts.SyntaxKind.FalseKeyword ||
+    ts.isVoidExpression(first) ||
+    (ts.isIdentifier(first) && first.text === 'undefined');
+  return { kind: noError ? 'ack' : 'nack', label };
+}
+
+/** Per reach: the functions and parameter indexes that hold the delivery's completion callback. */
+const callbackHolders = new WeakMap<Reach, Map<ts.Node, Set<number>>>();
+
+function holdersOf(ctx: FlowContext): Map<ts.Node, Set<number>> {
+  let holders = callbackHolders.get(ctx.reach);
+  if (holders) return holders;
+  holders = new Map();
+  callbackHolders.set(ctx.reach, holders);
+  const index = ctx.handler.delivery.callbackParam;
+  const body = ctx.handler.body;
+  if (index === undefined || !isFunctionNode(body)) return holders;
+  holders.set(body, new Set([index]));
+  // Follow the callback into the project functions it is passed to: `this.run(job, done)`, `handle(packet, cb)`.
+  for (let pass = 0; pass < 4; pass++) {
+    let grew = false;
+    for (const r of ctx.reach.functions) {
+      walkOwn(r.fn, (n) => {
+        if (!ts.isCallExpression(n)) return;
+        n.arguments.forEach((a, i) => {
+          if (!isCallbackRef(a, ctx)) return;
+          for (const t of ctx.reach.targets(n)) {
+            const set = holders!.get(t) ?? new Set<number>();
+            if (!set.has(i)) {
+              set.add(i);
+              holders!.set(t, set);
+              grew = true;
+            }
+          }
+        });
+      });
+    }
+    if (!grew) break;
+  }
+  return holders;
+}
+
+/** Whether an expression is the delivery's completion callback: the adapter's parameter, a helper's parameter it was passed to, or a const alias. */
+export function isCallbackRef(expr: ts.Expression, ctx: FlowContext, depth = 0): boolean {
+  if (ctx.handler.delivery.callbackParam === undefined || depth > 4) return false;
+  const e = unwrapExpression(expr);
+  if (!ts.isIdentifier(e)) return false;
+  let b;
+  try {
+    b = ctx.project.lookup(e);
+  } catch {
+    return false;
+  }
+  if (b?.kind === 'param') return !b.path.length && !!holdersOf(ctx).get(b.fn)?.has(b.index);
+  if (b?.kind === 'var' && !b.path.length && b.decl.initializer) return isCallbackRef(b.decl.initializer, ctx, depth + 1);
+  return false;
 }
 
 function resolvesToProject(call: ts.CallExpression, ctx: FlowContext): boolean {

@@ -26,7 +26,9 @@ export const MODELS: Record<string, Partial<DeliveryModel>> = {
   // MQTT.js QoS 1 listener: PUBACK right after emit
   'mqtt-qos1': { acksOnReturn: false, autoAck: { reason: 'MQTT.js sends PUBACK for QoS 1 right after emitting the message' } },
   // MQTT.js handleMessage override: callback() is the ack
-  'mqtt-handle': { acksOnReturn: false },
+  'mqtt-handle': { acksOnReturn: false, callbackParam: 1 },
+  // bull / bee-queue / agenda `(job, done)`: done() completes the job, done(err) fails it
+  'job-callback': { params: [0], acksOnReturn: false, redeliversOnThrow: true, callbackParam: 1 },
   // NestJS RMQ transport: noAck by default, disproved by a manual channel ack
   'nest-rmq': { ackMethods: ['ack'], nackMethods: ['nack', 'reject'], acksOnReturn: false, autoAck: { reason: 'the NestJS RMQ transport defaults to noAck: true', byDefault: true } },
   // JetStream consume loop: manual ack/nak/term

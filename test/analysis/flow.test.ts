@@ -6,6 +6,7 @@ import { catchSites } from '../../src/analysis/catches.js';
 import { settleOf } from '../../src/analysis/flow.js';
 import { requeueSites, retryBoundInSight } from '../../src/analysis/retry-bounds.js';
 import { flowOf, nodeAt } from './flow-adapters.js';
+import { auditSources } from '../helpers/audit.js';
 
 const isCall = (n: ts.Node): n is ts.CallExpression => ts.isCallExpression(n);
 const isNew = (n: ts.Node): n is ts.NewExpression => ts.isNewExpression(n);
@@ -130,5 +131,110 @@ describe('retry bounds', () => {
     expect(retryBoundInSight(f)).toBeUndefined();
     const g = flowOf(`${PG}handle('pubsub', async (m) => { try { await pool.query('x'); m.ack(); } catch { if (m.deliveryAttempt > 5) m.ack(); else m.nack(); } });`);
     expect(retryBoundInSight(g)).toMatch(/deliveryAttempt/);
+  });
+});
+
+describe('the completion callback of the delivery model (callbackParam)', () => {
+  const JOB = `${PG}declare function toError(e: unknown): Error;\n`;
+
+  it('settles by the parameter index, whatever its name: empty acks, any error value nacks', () => {
+    const f = flowOf(`${JOB}handle('job-callback', async (job, finished) => {
+  try { await pool.query('SELECT 1'); finished(); finished(null, 42); } catch (e) { finished(toError(e)); }
+});`);
+    expect(settleOf(nodeAt(f.sf, 'finished()', isCall), f)?.kind).toBe('ack');
+    expect(settleOf(nodeAt(f.sf, 'finished(null, 42)', isCall), f)?.kind).toBe('ack');
+    expect(settleOf(nodeAt(f.sf, 'finished(toError(e))', isCall), f)?.kind).toBe('nack');
+  });
+
+  it('follows the callback through a const alias and into the helpers it is passed to', () => {
+    const f = flowOf(`${JOB}async function run(job: unknown, cb: (e?: Error) => void) {
+  try { await pool.query('SELECT 1'); cb(); } catch (err) { cb(toError(err)); }
+}
+function unrelated(cb: () => void) { cb(); }
+handle('job-callback', (job, done) => { const finish = done; unrelated(() => {}); run(job, finish); });`);
+    expect(settleOf(nodeAt(f.sf, 'cb()', isCall), f)?.kind).toBe('ack');
+    expect(settleOf(nodeAt(f.sf, 'cb(toError(err))', isCall), f)?.kind).toBe('nack');
+    // a parameter of another function that never receives the callback is not a settle
+    expect(settleOf(nodeAt(f.sf, 'cb()', isCall, 1), f)).toBeUndefined();
+  });
+
+  it('reads `.catch(done)` and `.then(ok, done)` as handing the failure to the callback', () => {
+    const f = flowOf(`${JOB}handle('job-callback', (job, done) => { pool.query('SELECT 1').catch(done); pool.query('SELECT 2').then(() => done(), done); });`);
+    expect(settleOf(nodeAt(f.sf, "pool.query('SELECT 1').catch", isCall), f)?.kind).toBe('nack');
+    expect(settleOf(nodeAt(f.sf, "pool.query('SELECT 2').then", isCall), f)?.kind).toBe('nack');
+  });
+
+  it('without a callbackParam, the generic fallback still reads an empty call of an extra handler parameter as a settle', () => {
+    const f = flowOf(`${PG}handle('bullmq', async (job, token) => { token(); await pool.query('SELECT 1'); });`);
+    expect(earlyAck(f)).toBeDefined();
+  });
+});
+
+describe('cursor resets in loop handlers (registration node = the read call)', () => {
+  const REDIS = `import { createClient } from 'redis';\nimport { Pool } from 'pg';\nconst pool = new Pool();\nconst client = createClient();\n`;
+  const loop = (readArgs: string, catchBody: string, pre = '', between = '') => `${REDIS}${pre}
+export async function consume() {
+  let cursor = '>';
+  while (true) {
+    ${between}const res = await client.xReadGroup('g', 'c', ${readArgs}, { COUNT: 10 });
+    for (const entry of res?.[0]?.messages ?? []) {
+      try {
+        await pool.query('INSERT INTO t VALUES ($1)', [entry.id]);
+        await client.xAck('s', 'g', entry.id);
+      } catch (err) {
+        ${catchBody}
+      }
+    }
+  }
+}
+`;
+  const retries = (src: string) => auditSources({ 'src/w.ts': src }).findings.filter((f) => f.ruleId === 'unbounded-retry');
+
+  it('reports a reset of a cursor that reaches the read through an object or a local', () => {
+    expect(retries(loop(`{ key: 's', id: cursor }`, `cursor = '0';`))).toHaveLength(1);
+    expect(retries(loop(`streams`, `cursor = '0-0';`, '', `const streams = [{ key: 's', id: cursor }];\n    `))).toHaveLength(1);
+  });
+
+  it("reports a reset to the cursor's starting value when the loop advances it", () => {
+    const src = `${REDIS}const START = '0-0';
+export async function consume() {
+  let lastId = START;
+  while (true) {
+    const res = await client.xReadGroup('g', 'c', { key: 's', id: lastId });
+    for (const entry of res?.[0]?.messages ?? []) {
+      try { await pool.query('INSERT INTO t VALUES ($1)', [entry.id]); await client.xAck('s', 'g', entry.id); lastId = entry.id; }
+      catch (err) { lastId = START; }
+    }
+  }
+}
+`;
+    expect(retries(src)).toHaveLength(1);
+  });
+
+  it('reports a reset of a class field cursor passed to a raw XREADGROUP command (the registration call)', () => {
+    const src = `import { Redis } from 'ioredis';\nimport { Pool } from 'pg';\nconst pool = new Pool();
+export class Projector {
+  private lastId = '0';
+  constructor(private readonly redis: Redis) {}
+  async run() {
+    for (;;) {
+      const res: any = await this.redis.call('XREADGROUP', 'GROUP', 'g', 'c', 'STREAMS', 's', this.lastId);
+      for (const [id, fields] of res?.[0]?.[1] ?? []) {
+        try { await pool.query('INSERT INTO t VALUES ($1, $2)', [id, fields]); await this.redis.xack('s', 'g', id); this.lastId = '>'; }
+        catch (err) { this.lastId = '0'; }
+      }
+    }
+  }
+}
+`;
+    const r = auditSources({ 'src/p.ts': src });
+    expect(r.handlers.map((h) => h.framework)).toEqual(['redis-streams']);
+    expect(r.findings.filter((f) => f.ruleId === 'unbounded-retry').map((f) => f.message)).toEqual([expect.stringContaining('this.lastId = \'0\'')]);
+  });
+
+  it('does not report a reset that does not feed the read, or a bound read in the loop function', () => {
+    expect(retries(loop(`{ key: 's', id: '>' }`, `cursor = '0';`))).toEqual([]);
+    expect(retries(loop(`{ key: 's', id: cursor }`, `cursor = '>';`))).toEqual([]);
+    expect(retries(loop(`{ key: 's', id: cursor }`, `cursor = '0';`, '', `const pending = await client.xPending('s', 'g');\n    if (pending.pending > 100) break;\n    `))).toEqual([]);
   });
 });

@@ -86,3 +86,18 @@ handle('webhook', (req, res) => { extend(req.body.id); res.sendStatus(200); });`
     });
   });
 });
+
+describe('ack-before-process with a completion callback', () => {
+  it('reports done() called before the awaited work, whatever the parameter is named', () => {
+    const f = findings(`${PG}handle('job-callback', async (job, finished) => { finished(); await pool.query('INSERT INTO t VALUES (1)'); });`, 'ack-before-process');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toContain('finished()');
+  });
+
+  it('does not report done() after the work, done(err) first, or done() on an exclusive early-return path', () => {
+    const clean = (src: string) => expect(findings(src, 'ack-before-process')).toEqual([]);
+    clean(`${PG}handle('job-callback', async (job, done) => { await pool.query('INSERT INTO t VALUES (1)'); done(); });`);
+    clean(`${PG}handle('mqtt-handle', async (packet, callback) => { if (!packet.payload) { callback(); return; } await pool.query('INSERT INTO t VALUES (1)'); callback(); });`);
+    clean(`${PG}handle('job-callback', async (job, done) => { if (!job.data) return done(new Error('no data')); await pool.query('INSERT INTO t VALUES (1)'); done(); });`);
+  });
+});

@@ -102,3 +102,26 @@ handle('webhook', (req, res, next) => { work(req.body).then(() => res.sendStatus
     });
   });
 });
+
+describe('floating-promise: completion callbacks and in-process queues', () => {
+  it('does not report work that is handed the completion callback, or settles it in its chain', () => {
+    const clean = (src: string) => expect(findings(src, 'floating-promise')).toEqual([]);
+    clean(`${IO}async function run(job: unknown, cb: (e?: Error) => void) { try { await pool.query('INSERT INTO t VALUES (1)'); cb(); } catch (e) { cb(e as Error); } }
+handle('job-callback', (job, done) => { run(job, done); });`);
+    clean(`${IO}handle('job-callback', (job, finished) => { pool.query('INSERT INTO t VALUES (1)').then(() => finished(), finished); });`);
+  });
+
+  it('reports work started before done() in callback mode (floating-promise only, not ack-before-process)', () => {
+    const r = findings(`${IO}handle('job-callback', (job, done) => { pool.query('INSERT INTO t VALUES (1)'); done(); });`, 'floating-promise');
+    expect(r).toHaveLength(1);
+    expect(findings(`${IO}handle('job-callback', (job, done) => { pool.query('INSERT INTO t VALUES (1)'); done(); });`, 'ack-before-process')).toEqual([]);
+  });
+
+  it('reports work handed to an in-memory p-queue or p-limit without waiting for it', () => {
+    const PQ = `${IO}import PQueue from 'p-queue';\nimport pLimit from 'p-limit';\nconst queue = new PQueue({ concurrency: 4 });\nconst limit = pLimit(2);
+async function work(m: unknown) { await pool.query('INSERT INTO t VALUES ($1)', [m]); }\n`;
+    expect(findings(`${PQ}handle('bullmq', async (job) => { queue.add(async () => work(job.data)); });`, 'floating-promise')).toHaveLength(1);
+    expect(findings(`${PQ}handle('bullmq', async (job) => { limit(() => work(job.data)); });`, 'floating-promise')).toHaveLength(1);
+    expect(findings(`${PQ}handle('bullmq', async (job) => { await queue.add(async () => work(job.data)); await limit(() => work(job.data)); });`, 'floating-promise')).toEqual([]);
+  });
+});

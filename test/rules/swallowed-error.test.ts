@@ -173,3 +173,59 @@ handle('bullmq', async (job) => { if (!(await tryInsert(job.id))) throw new Erro
     });
   });
 });
+
+describe('swallowed-error with a completion callback (bull/bee-queue/agenda done, MQTT callback)', () => {
+  const JOB = `${PG}declare function toError(e: unknown): Error;\n`;
+
+  it('reports a catch that logs and calls done() (the job completes as a success)', () => {
+    const f = findings(`${JOB}handle('job-callback', async (job, done) => {
+  try { await pool.query('INSERT INTO t VALUES (1)'); done(); } catch (err) { logger.error(err); done(); }
+});`, 'swallowed-error');
+    expect(f).toHaveLength(1);
+    expect(f[0]!.message).toContain('the catch itself acks');
+  });
+
+  it('reports a promise chain whose rejection handler logs and completes the job', () => {
+    expect(findings(`${JOB}handle('job-callback', (job, done) => {
+  pool.query('INSERT INTO t VALUES (1)').then(() => done()).catch((err) => { logger.error(err); done(); });
+});`, 'swallowed-error')).toHaveLength(1);
+  });
+
+  it('does not report a failure handed to the callback, directly, wrapped, or through a helper', () => {
+    const clean = (src: string) => expect(findings(src, 'swallowed-error')).toEqual([]);
+    clean(`${JOB}handle('job-callback', async (job, finished) => { try { await pool.query('INSERT INTO t VALUES (1)'); finished(); } catch (err) { logger.error(err); finished(toError(err)); } });`);
+    clean(`${JOB}handle('mqtt-handle', async (packet, cb) => { try { await pool.query('INSERT INTO t VALUES (1)'); cb(); } catch { cb(new Error('insert failed')); } });`);
+    clean(`${JOB}function fail(cb: (e?: Error) => void, e: unknown) { logger.error(e); cb(toError(e)); }
+handle('job-callback', async (job, done) => { try { await pool.query('INSERT INTO t VALUES (1)'); done(); } catch (err) { fail(done, err); } });`);
+    clean(`${JOB}handle('job-callback', (job, done) => { pool.query('INSERT INTO t VALUES (1)').then(() => done()).catch(done); });`);
+  });
+});
+
+describe('swallowed-error: catches that hand the failure on', () => {
+  it('does not report a catch that publishes a failure event carrying the error', () => {
+    expect(findings(`${PG}import { Kafka } from 'kafkajs';
+const producer = new Kafka({ brokers: [] }).producer();
+handle('bullmq', async (job) => {
+  try { await pool.query('INSERT INTO builds VALUES ($1)', [job.id]); }
+  catch (error) {
+    logger.error(error);
+    const failure = { key: job.id, value: { buildId: job.data.buildId, errorMessage: (error as Error).message } };
+    await producer.send({ topic: 'build.failed', messages: [{ value: JSON.stringify(failure) }] });
+  }
+});`, 'swallowed-error')).toEqual([]);
+  });
+
+  it('still reports a catch whose awaited call does not carry the error, or only logs it through a fluent logger', () => {
+    expect(findings(`${PG}import { Redis } from 'ioredis';\nconst redis = new Redis();
+handle('bullmq', async (job) => {
+  try { await pool.query('INSERT INTO t VALUES ($1)', [job.id]); }
+  catch (error) { logger.error(error); await redis.del('lock:' + job.id); }
+});`, 'swallowed-error')).toHaveLength(1);
+    const fluent = findings(`${PG}declare const log: { atError(): { withCause(e: unknown): { log(m: string): void } } };
+handle('bullmq', async (job) => {
+  try { await pool.query('INSERT INTO t VALUES ($1)', [job.id]); } catch (e) { log.atError().withCause(e).log('insert failed'); }
+});`, 'swallowed-error');
+    expect(fluent).toHaveLength(1);
+    expect(fluent[0]!.message).toContain('only logs');
+  });
+});
