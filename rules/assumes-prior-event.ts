@@ -43,7 +43,9 @@ export const assumesPriorEvent: Rule = {
     const carries = eventDataTracer({ project, reach, values: deliveryValues(handler, reach, project) });
     for (const r of reach.functions) {
       for (const load of entityLoadsIn(r.fn, loadCtx, walkOwn)) {
-        if (load.call.arguments.length && !load.call.arguments.some((a) => carries(a))) continue;
+        // The key may sit earlier in a query builder chain: db('orders').where({ id: evt.orderId }).first('id').
+        const args = chainArguments(load.call);
+        if (args.length && !args.some((a) => carries(a))) continue;
         for (const u of unsafeLoadUses(load, project, policy)) {
           if (reported.has(u.node)) continue;
           reported.add(u.node);
@@ -53,3 +55,18 @@ export const assumesPriorEvent: Rule = {
     }
   },
 };
+
+/** Arguments of a call and of the calls before it in its receiver chain. */
+function chainArguments(call: ts.CallExpression): ts.Expression[] {
+  const out: ts.Expression[] = [];
+  let e: ts.Expression = call;
+  for (let i = 0; i < 50; i++) {
+    if (ts.isCallExpression(e)) {
+      out.push(...e.arguments);
+      e = e.expression;
+    } else if (ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e) || ts.isNonNullExpression(e) || ts.isParenthesizedExpression(e)) {
+      e = e.expression;
+    } else break;
+  }
+  return out;
+}

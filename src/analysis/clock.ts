@@ -204,6 +204,8 @@ function follow(expr: ts.Node, derived: boolean, kind: ClockSourceKind, st: Foll
     if (ts.isNewExpression(p) && chain === 'Date') return follow(p, derived, kind, st, depth + 1);
     if (/^(dayjs|moment|DateTime\.fromMillis|DateTime\.fromJSDate)$/.test(chain)) return follow(p, derived, kind, st, depth + 1);
     if (TIMER_CALL.test(calleeName(p) ?? '')) return undefined;
+    // A project function computing on now (`addWorkingDays(new Date(), 2)`): its result is a value counted from the clock.
+    if (kind === 'clock' && ts.isCallExpression(p) && projectFunction(st, p)) return follow(p, true, kind, st, depth + 1);
     if (derived && kind === 'clock') return { use: p, how: `passed on as a value computed from the clock in \`${short(p)}\`` };
     return undefined;
   }
@@ -236,6 +238,14 @@ function follow(expr: ts.Node, derived: boolean, kind: ClockSourceKind, st: Foll
     return { use: p, how: 'returned as a value computed from the clock' };
   }
   return undefined;
+}
+
+function projectFunction(st: FollowState, call: ts.CallExpression): boolean {
+  try {
+    return st.project.resolveFunctions(call.expression).some((t) => t.kind === 'function');
+  } catch {
+    return false;
+  }
 }
 
 function derivedUse(_d: ts.VariableDeclaration): boolean {

@@ -17,6 +17,13 @@ describe('assumes-prior-event', () => {
     expect(f[0]!.message).toMatch(/arrives before the one that creates it/);
   });
 
+  it('finds the event key earlier in a query builder chain (Knex where(...).first(columns))', () => {
+    const KNEX = `import knex from 'knex';\nconst db = knex({ client: 'pg' });`;
+    expect(run(`const o = await db('orders').where({ id: evt.orderId }).first('id', 'email');\nif (!o) return;\nawait db('mails').insert({ order_id: o.id }).onConflict('order_id').ignore();`, KNEX)).toHaveLength(1);
+    // Keyed by something the handler did not get from the event: not about event order.
+    expect(run(`const cfg = await db('settings').where({ key: 'mail' }).first('value');\nif (!cfg) return;\nawait db('mails').insert({ id: evt.id }).onConflict('id').ignore();`, KNEX)).toHaveLength(0);
+  });
+
   it('reports unguarded property access once per load', () => {
     expect(run(`const o = await prisma.order.findFirst({ where: { id: evt.orderId } });\nconsole.log(o.total, o.currency);`)).toHaveLength(1);
   });

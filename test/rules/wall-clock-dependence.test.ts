@@ -23,6 +23,14 @@ describe('wall-clock-dependence', () => {
     expect(run(`const due = new Date();\ndue.setUTCDate(due.getUTCDate() + 5);\nawait pool.query('INSERT INTO p (due) VALUES ($1)', [due.toISOString()]);`)).toHaveLength(1);
   });
 
+  it('follows now through a project function that computes a date from it', () => {
+    const helper = `function addWorkingDays(from: Date, days: number): Date { const d = new Date(from.getTime()); d.setUTCDate(d.getUTCDate() + days); return d; }\n`;
+    const f = run(`${helper}const dispatchBy = addWorkingDays(new Date(), 2);\nawait pool.query('UPDATE o SET dispatch_by = $2 WHERE id = $1', [evt.orderId, dispatchBy]);`);
+    expect(f).toHaveLength(1);
+    // The same helper fed the event's own time is not a wall-clock decision.
+    expect(run(`${helper}const dispatchBy = addWorkingDays(new Date(evt.paidAt), 2);\nawait pool.query('UPDATE o SET dispatch_by = $2 WHERE id = $1', [evt.orderId, dispatchBy]);`)).toHaveLength(0);
+  });
+
   it('reports a branch decided by Math.random()', () => {
     expect(run(`if (Math.random() < 0.1) await pool.query('INSERT INTO lottery VALUES ($1)', [evt.id]);`)).toHaveLength(1);
   });
