@@ -1,11 +1,12 @@
 // order-dependent: the handler overwrites state from the event (a status, fields, a record, a
 // cache value) with no check of version, sequence, event time or current state, so a late,
-// reordered or replayed event overwrites newer state.
+// reordered or replayed event overwrites newer state. Also a fixed lifecycle state (`status:
+// 'shipped'`) written to the record the event names: a late event moves it back.
 import { ts, isFunctionNode, unwrapExpression, walk } from '../src/analysis/ast.js';
 import { isLoadedEntityRef, alwaysExits } from '../src/analysis/loads.js';
 import { walkOwn, type Reach, type ReachedFunction } from '../src/analysis/reach.js';
 import { deliveryValues } from '../src/analysis/delivery-values.js';
-import { assignedInto, eventDataTracer } from '../src/analysis/event-data.js';
+import { assignedInto, constantText, eventDataTracer } from '../src/analysis/event-data.js';
 import type { Handler } from '../src/model.js';
 import { STATE_WORD, deliveryIdMatcher, stateWritesIn, type StateWrite } from '../src/analysis/state-writes.js';
 import type { Project } from '../src/analysis/project.js';
@@ -160,11 +161,43 @@ function writesEventData(w: StateWrite, r: ReachedFunction, carries: (n: ts.Node
   return values.some((v) => carries(v));
 }
 
+// A lifecycle field: its last word names a status, state, stage, phase, step or lifecycle
+// (`status`, `orderStatus`, `payment_state`, `currentStep`).
+const LIFECYCLE_FIELD = /(?:(?:^|_)(?:[Ss]tatus|[Ss]tate|[Ss]tage|[Pp]hase|[Ss]tep|[Ll]ifecycle)|[a-z0-9](?:Status|State|Stage|Phase|Step|Lifecycle)|^(?:STATUS|STATE|STAGE|PHASE|STEP|LIFECYCLE)|_(?:STATUS|STATE|STAGE|PHASE|STEP))$/;
+
+/**
+ * The write moves the record the event names to a fixed lifecycle state:
+ * `update({ where: { id: evt.orderId }, data: { status: 'shipped' } })`. The value is a constant,
+ * but the event chose the record and the moment: a late `shipped` after `delivered` sets the
+ * order back. Returns the first such field and value, for the message.
+ */
+function constantStateOfEventRecord(w: StateWrite, project: Project, carries: (n: ts.Node) => boolean): { field: string; value: string } | undefined {
+  if (!w.selector?.length || !w.assigned?.length) return undefined;
+  for (const a of w.assigned) {
+    if (!LIFECYCLE_FIELD.test(a.field.replace(/^#/, ''))) continue;
+    const value = constantText(a.value, project);
+    if (value === undefined) continue;
+    if (!w.selector.some((s) => carries(s))) return undefined;
+    return { field: a.field, value: value.length > 40 ? `${value.slice(0, 39)}…` : value };
+  }
+  return undefined;
+}
+
+export interface OrderHazard {
+  write: StateWrite;
+  /** Set when the write is reported for a constant lifecycle state on a record the event selects. */
+  constantState?: { field: string; value: string };
+}
+
 export function overwritesWithoutGuard(reach: Reach, project: Project, handler: Handler): StateWrite[] {
+  return orderHazards(reach, project, handler).map((h) => h.write);
+}
+
+export function orderHazards(reach: Reach, project: Project, handler: Handler): OrderHazard[] {
   const isDeliveryId = deliveryIdMatcher(handler.delivery.idFields, project);
   const loadCtx = { project, targets: (c: ts.CallExpression) => reach.targets(c) };
   const carries = eventDataTracer({ project, reach, values: deliveryValues(handler, reach, project) });
-  const out: StateWrite[] = [];
+  const out: OrderHazard[] = [];
   for (const r of reach.functions) {
     const writes = stateWritesIn(r.fn, { project, isDeliveryId, isLoadedEntity: (id) => isLoadedEntityRef(id, loadCtx) }, walkOwn);
     for (const w of writes) {
@@ -172,9 +205,13 @@ export function overwritesWithoutGuard(reach: Reach, project: Project, handler: 
       // `this.cache.set(k, v)` that resolves to a project wrapper: its own body is read in its turn.
       if ((ts.isCallExpression(w.node) || ts.isNewExpression(w.node)) && reach.targets(w.node).length) continue;
       if (w.fields.some((f) => COMPLETION_STAMP.test(f))) continue;
-      if (!writesEventData(w, r, carries)) continue;
+      // Reported when the written values come from the event, or when the event picks the record
+      // and the write moves it to a fixed lifecycle state.
+      const fromEvent = writesEventData(w, r, carries);
+      const constantState = fromEvent ? undefined : constantStateOfEventRecord(w, project, carries);
+      if (!fromEvent && !constantState) continue;
       if (guarded(w, r, { project, isLoaded: (id) => isLoadedEntityRef(id, loadCtx) })) continue;
-      out.push(w);
+      out.push({ write: w, constantState });
     }
   }
   return out;
@@ -187,10 +224,12 @@ export const orderDependent: Rule = {
   tags: ['reliability', 'consistency'],
   precision: 'medium',
   check(ctx) {
-    for (const w of overwritesWithoutGuard(ctx.reach, ctx.project, ctx.handler)) {
+    for (const { write: w, constantState: c } of orderHazards(ctx.reach, ctx.project, ctx.handler)) {
       ctx.report(
         w.node,
-        `${w.api} overwrites ${describe(w)} from the event with no version, sequence, event-time or current-state condition (no conditional WHERE, ConditionExpression or check before the write): a late, reordered or replayed event overwrites newer state.`,
+        c
+          ? `${w.api} sets ${c.field} = ${c.value} on the record the event names with no check of its current state, version or event time (no conditional WHERE such as ${c.field} = <expected>, ConditionExpression or check before the write): a late, reordered or replayed event moves the record back to ${c.value} over a newer state.`
+          : `${w.api} overwrites ${describe(w)} from the event with no version, sequence, event-time or current-state condition (no conditional WHERE, ConditionExpression or check before the write): a late, reordered or replayed event overwrites newer state.`,
       );
     }
   },

@@ -2,7 +2,9 @@
 // from the event (a status, fields, a snapshot): a late event writes its older data over newer
 // data. A value the handler makes itself (a constant such as `InProgress`, `new Date()`), or
 // reads at processing time (a load, an API fetch, a computed aggregate), is as fresh on a
-// replay as on the first delivery, so writing it is not an ordering hazard.
+// replay as on the first delivery, so writing it is not by itself an ordering hazard. (A fixed
+// lifecycle state written to a record the event selects is one: `order-dependent` reads the
+// write's key with this tracer and the value with `constantText`.)
 // Follows the delivery (see delivery-values.ts) through locals, destructuring, conversions
 // (`plainToInstance(Dto, message)`) and the arguments of project calls in the reach.
 import { ts, isFunctionNode, unwrapExpression, walk } from './ast.js';
@@ -115,4 +117,43 @@ export function assignedInto(fn: ts.Node, entity: ts.Identifier): ts.Node[] {
     }
   });
   return out;
+}
+
+/**
+ * A value fixed in the code: a literal, an enum member (`OrderStatus.Paid`), a constant
+ * (`const SHIPPED = 'shipped'`, an imported `SHIPPED`), or an object of them (DynamoDB `{ S: 'x' }`).
+ * Returns the text to show for it, or undefined when the value is computed or read.
+ */
+export function constantText(expr: ts.Node, project: Project, depth = 0): string | undefined {
+  if (depth > 3 || !ts.isExpression(expr)) return undefined;
+  const e = unwrapExpression(expr);
+  if (ts.isStringLiteralLike(e) || ts.isNumericLiteral(e) || e.kind === ts.SyntaxKind.TrueKeyword || e.kind === ts.SyntaxKind.FalseKeyword || e.kind === ts.SyntaxKind.NullKeyword) return e.getText();
+  if (ts.isPropertyAccessExpression(e)) {
+    // Enum.Member or Namespace.Enum.Member: every link a plain name, the root a type-like name.
+    let base: ts.Expression = unwrapExpression(e.expression);
+    let links = 1;
+    while (ts.isPropertyAccessExpression(base) && links < 3) {
+      base = unwrapExpression(base.expression);
+      links++;
+    }
+    if (!ts.isIdentifier(base) || !/^[A-Z]/.test(base.text)) return undefined;
+    const b = project.lookup(base);
+    if (b && b.kind !== 'import' && b.kind !== 'other' && b.kind !== 'class' && !(b.kind === 'var' && isConstDecl(b.decl))) return undefined;
+    return e.getText();
+  }
+  if (ts.isIdentifier(e)) {
+    const b = project.lookup(e);
+    if (b?.kind === 'var' && !b.path.length && isConstDecl(b.decl) && b.decl.initializer) return constantText(b.decl.initializer, project, depth + 1) && e.text;
+    if (b?.kind === 'import' && /^[A-Z][A-Z0-9_]+$/.test(e.text)) return e.text;
+    return undefined;
+  }
+  if (ts.isObjectLiteralExpression(e) && e.properties.length) {
+    for (const p of e.properties) if (!ts.isPropertyAssignment(p) || !constantText(p.initializer, project, depth + 1)) return undefined;
+    return e.getText();
+  }
+  return undefined;
+}
+
+function isConstDecl(d: ts.VariableDeclaration): boolean {
+  return !!d.parent && ts.isVariableDeclarationList(d.parent) && (d.parent.flags & ts.NodeFlags.Const) !== 0;
 }

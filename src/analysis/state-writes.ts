@@ -28,6 +28,15 @@ export interface StateWrite {
   fields: string[];
   /** The expressions whose contents are written (data object, SQL parameters, the saved entity); undefined when not read. */
   values?: readonly ts.Node[];
+  /** The expressions that pick the record written (where clause, filter, Key, criteria); undefined when not read. */
+  selector?: readonly ts.Node[];
+  /** Each overwritten field with the expression written to it, where the update spells them out. */
+  assigned?: readonly FieldValue[];
+}
+
+export interface FieldValue {
+  field: string;
+  value: ts.Node;
 }
 
 export interface WriteContext {
@@ -313,11 +322,12 @@ function objectKeys(node: ts.Node | undefined): string[] {
 const AUDIT_FIELD = /^(updated_?at|modified_?at|last_?modified(_?at)?|last_?updated(_?at)?|synced_?at|last_?synced_?at|processed_?at|touched_?at)$/i;
 
 /** Splits an update object into absolute field writes and increments (Prisma increment, raw `col + x`). */
-function classifyValues(node: ts.Node | undefined): { absolute: string[]; increments: string[]; unknown: boolean } {
+function classifyValues(node: ts.Node | undefined): { absolute: string[]; increments: string[]; unknown: boolean; pairs: FieldValue[] } {
   const e = node && ts.isExpression(node) ? unwrapExpression(node) : undefined;
   const absolute: string[] = [];
   const increments: string[] = [];
-  if (!e || !ts.isObjectLiteralExpression(e)) return { absolute, increments, unknown: true };
+  const pairs: FieldValue[] = [];
+  if (!e || !ts.isObjectLiteralExpression(e)) return { absolute, increments, unknown: true, pairs };
   for (const p of e.properties) {
     if (ts.isSpreadAssignment(p)) {
       absolute.push(`...${p.expression.getText()}`);
@@ -345,8 +355,9 @@ function classifyValues(node: ts.Node | undefined): { absolute: string[]; increm
     }
     if (AUDIT_FIELD.test(name)) continue;
     absolute.push(name);
+    pairs.push({ field: name, value: p.initializer });
   }
-  return { absolute, increments, unknown: false };
+  return { absolute, increments, unknown: false, pairs };
 }
 
 function effectOf(v: { absolute: string[]; increments: string[] }): WriteEffect {
@@ -433,6 +444,30 @@ function classifyUpdateExpression(expr: string): { absolute: string[]; increment
   return { absolute, increments };
 }
 
+/**
+ * `SET #s = :shipped` with `ExpressionAttributeNames: { '#s': 'status' }` and
+ * `ExpressionAttributeValues: { ':shipped': 'shipped' }` -> status = 'shipped'. Only plain
+ * `name = :placeholder` assignments are read.
+ */
+function dynamoAssignments(expr: string, input: ts.Node | undefined): FieldValue[] {
+  const names = propOf(input, 'ExpressionAttributeNames');
+  const values = propOf(input, 'ExpressionAttributeValues');
+  const out: FieldValue[] = [];
+  const clauses = expr.split(/\b(SET|ADD|REMOVE|DELETE)\b/i);
+  for (let i = 1; i < clauses.length; i += 2) {
+    if (clauses[i]!.toUpperCase() !== 'SET') continue;
+    for (const part of splitTop(clauses[i + 1] ?? '', /^,/)) {
+      const m = /^\s*([#\w.]+)\s*=\s*(:\w+)\s*$/.exec(part);
+      if (!m) continue;
+      const raw = m[1]!;
+      const field = raw.startsWith('#') ? (literalValue(propOf(names, raw)) as string | undefined) ?? raw : raw;
+      const value = propOf(values, m[2]!);
+      if (value && !AUDIT_FIELD.test(field)) out.push({ field: String(field), value });
+    }
+  }
+  return out;
+}
+
 // ---------- the walk ----------
 
 const MONGO_UPDATE = new Set(['updateOne', 'updateMany', 'findOneAndUpdate', 'findByIdAndUpdate', 'replaceOne', 'findOneAndReplace', 'findByIdAndReplace']);
@@ -505,6 +540,8 @@ function dynamoCommand(n: ts.NewExpression, ctx: WriteContext, add: (w: StateWri
     keyedByDelivery: !!key && ctx.isDeliveryId(key),
     fields: cls.absolute,
     values: [propOf(input, 'ExpressionAttributeValues') ?? input!],
+    selector: key && [key],
+    assigned: ue ? dynamoAssignments(ue, input) : undefined,
   });
 }
 
@@ -557,13 +594,13 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
   if ((name === 'update' || name === 'updateMany') && args.length === 1 && propOf(args[0], 'data')) {
     const vals = classifyValues(propOf(args[0], 'data'));
     const w = propOf(args[0], 'where');
-    add({ node: call, api: `Prisma ${where()}.${name}`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'data')!] });
+    add({ node: call, api: `Prisma ${where()}.${name}`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'data')!], selector: w && [w], assigned: vals.pairs });
     return;
   }
   if (name === 'upsert' && args.length === 1 && propOf(args[0], 'update')) {
     const vals = classifyValues(propOf(args[0], 'update'));
     const w = propOf(args[0], 'where');
-    add({ node: call, api: `Prisma ${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'update')!] });
+    add({ node: call, api: `Prisma ${where()}.upsert`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [propOf(args[0], 'update')!], selector: w && [w], assigned: vals.pairs });
     return;
   }
   // Mongoose / Mongo driver
@@ -572,18 +609,27 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const keys = objectKeys(doc);
     let effect: WriteEffect = 'overwrite';
     const fields: string[] = [];
+    const assigned: FieldValue[] = [];
     if (name.includes('Replace') || name === 'replaceOne') fields.push(...keys);
     else if (ts.isObjectLiteralExpression(doc)) {
       const plain = keys.filter((k) => !k.startsWith('$'));
       const set = propOf(doc, '$set');
-      if (set) fields.push(...classifyValues(set).absolute);
+      if (set) {
+        const vals = classifyValues(set);
+        fields.push(...vals.absolute);
+        assigned.push(...vals.pairs);
+      }
       fields.push(...plain.filter((k) => !AUDIT_FIELD.test(k)));
+      for (const k of plain) {
+        const v = propOf(doc, k);
+        if (v && !AUDIT_FIELD.test(k)) assigned.push({ field: k, value: v });
+      }
       if (!fields.length) effect = keys.some((k) => /^\$(inc|push|addToSet|mul|pull|min|max)$/.test(k)) ? 'increment' : 'insert-if-absent';
     } else if (ts.isArrayLiteralExpression(doc)) {
       return; // aggregation pipeline updates: not read
     }
     const filter = args[0];
-    add({ node: call, api: `Mongo ${where()}.${name}`, effect, condition: name.startsWith('findById') ? undefined : criteriaCondition(filter), keyedByDelivery: !!filter && ctx.isDeliveryId(filter), fields, values: [doc] });
+    add({ node: call, api: `Mongo ${where()}.${name}`, effect, condition: name.startsWith('findById') ? undefined : criteriaCondition(filter), keyedByDelivery: !!filter && ctx.isDeliveryId(filter), fields, values: [doc], selector: filter && [filter], assigned });
     return;
   }
   // TypeORM repository/manager, Sequelize, MikroORM
@@ -593,7 +639,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
       // Sequelize: Model.update(values, { where })
       const vals = classifyValues(args[0]);
       const w = propOf(a1, 'where');
-      add({ node: call, api: `Sequelize ${where()}.update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [args[0]!] });
+      add({ node: call, api: `Sequelize ${where()}.update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: criteriaCondition(w), keyedByDelivery: !!w && ctx.isDeliveryId(w), fields: vals.absolute, values: [args[0]!], selector: w && [w], assigned: vals.pairs });
       return;
     }
     if (ts.isObjectLiteralExpression(a1) && objectKeys(a1).some((k) => k.startsWith('$'))) return; // legacy Mongo update: read above shape only
@@ -601,7 +647,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const vals = classifyValues(a1);
     const crit = unwrapExpression(args[0]!);
     const condition = ts.isObjectLiteralExpression(crit) ? criteriaCondition(crit) : keyLike(crit) ? undefined : 'criteria built elsewhere';
-    add({ node: call, api: `TypeORM ${where()}.update`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [a1] });
+    add({ node: call, api: `TypeORM ${where()}.update`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [a1], selector: [crit], assigned: vals.pairs });
     return;
   }
   if ((name === 'update' && args.length === 3) || (name === 'nativeUpdate' && args.length >= 3)) {
@@ -609,7 +655,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
     const crit = unwrapExpression(args[1]!);
     const condition = ts.isObjectLiteralExpression(crit) ? criteriaCondition(crit) : keyLike(crit) ? undefined : 'criteria built elsewhere';
     if (vals.unknown) return;
-    add({ node: call, api: `${name === 'nativeUpdate' ? 'MikroORM' : 'TypeORM'} ${name}`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [args[2]!] });
+    add({ node: call, api: `${name === 'nativeUpdate' ? 'MikroORM' : 'TypeORM'} ${name}`, effect: effectOf(vals), condition, keyedByDelivery: ctx.isDeliveryId(crit), fields: vals.absolute, values: [args[2]!], selector: [crit], assigned: vals.pairs });
     return;
   }
   if (name === 'upsert' && args.length >= 1 && args.length <= 3 && !propOf(args[0], 'update')) {
@@ -666,7 +712,7 @@ function callWrite(call: ts.CallExpression, ctx: WriteContext, add: (w: StateWri
       const ue = stringText(propOf(input, 'UpdateExpression'));
       const cls = ue ? classifyUpdateExpression(ue) : { absolute: ['?'], increments: [] };
       const key = propOf(input, 'Key');
-      add({ node: call, api: 'DynamoDB update', effect: effectOf(cls), condition, keyedByDelivery: !!key && ctx.isDeliveryId(key), fields: cls.absolute, values: [propOf(input, 'ExpressionAttributeValues') ?? input!] });
+      add({ node: call, api: 'DynamoDB update', effect: effectOf(cls), condition, keyedByDelivery: !!key && ctx.isDeliveryId(key), fields: cls.absolute, values: [propOf(input, 'ExpressionAttributeValues') ?? input!], selector: key && [key], assigned: ue ? dynamoAssignments(ue, input) : undefined });
     }
     return;
   }
@@ -732,6 +778,7 @@ function chainWrite(outer: ts.CallExpression, ctx: WriteContext, add: (w: StateW
     return undefined;
   };
   const keyedFrom = (from: number, to = steps.length) => steps.slice(from, to).some((s) => KNEX_WHERE.test(s.name) && s.args.some((a) => ctx.isDeliveryId(a)));
+  const whereArgs = (from: number, to = steps.length) => steps.slice(from, to).filter((s) => KNEX_WHERE.test(s.name)).flatMap((s) => [...s.args]);
 
   // Knex/TypeORM QB/Drizzle: update(...).set({...}).where(...)
   const setI = names.indexOf('set');
@@ -739,14 +786,14 @@ function chainWrite(outer: ts.CallExpression, ctx: WriteContext, add: (w: StateW
   if (setI > 0 && updI >= 0 && updI < setI) {
     const vals = classifyValues(steps[setI]!.args[0]);
     if (vals.unknown && !steps[setI]!.args[0]) return;
-    add({ node: outer, api: `${steps[updI]!.args[0]?.getText() ?? 'query builder'} update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: conditionFrom(setI + 1) ?? conditionFrom(0, updI), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[setI]!.args.slice(0, 1) });
+    add({ node: outer, api: `${steps[updI]!.args[0]?.getText() ?? 'query builder'} update`, effect: vals.unknown ? 'overwrite' : effectOf(vals), condition: conditionFrom(setI + 1) ?? conditionFrom(0, updI), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[setI]!.args.slice(0, 1), selector: whereArgs(0), assigned: vals.pairs });
     return;
   }
   // Knex: db('t').where(...).update({...})
   if (updI > 0 && setI < 0 && steps[updI]!.args.length >= 1 && ts.isObjectLiteralExpression(unwrapExpression(steps[updI]!.args[0]!))) {
     if (!(table || names.slice(0, updI).some((n) => KNEX_WHERE.test(n) || n === 'table' || n === 'from' || n === 'into'))) return;
     const vals = classifyValues(steps[updI]!.args[0]);
-    add({ node: outer, api: `Knex ${table ?? ''} update`.replace(/\s+/g, ' '), effect: effectOf(vals), condition: conditionFrom(0), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[updI]!.args.slice(0, 1) });
+    add({ node: outer, api: `Knex ${table ?? ''} update`.replace(/\s+/g, ' '), effect: effectOf(vals), condition: conditionFrom(0), keyedByDelivery: keyedFrom(0), fields: vals.absolute, values: steps[updI]!.args.slice(0, 1), selector: whereArgs(0, updI), assigned: vals.pairs });
     return;
   }
   // Knex: insert(...).onConflict(key).merge(...)[.where(...)]
@@ -835,7 +882,9 @@ export function deliveryIdMatcher(idFields: readonly string[], project?: Project
     }
     if (ts.isPropertyAccessExpression(n)) {
       if (names.has(n.name.text)) return true;
-      if (n.name.text === 'id' || n.name.text === 'offset') {
+      // `.id` / `.offset` are the delivery's own only where the framework's delivery has them
+      // (a Pub/Sub message, a job, a stream entry); an in-process event's `evt.id` is a business key.
+      if ((n.name.text === 'id' || n.name.text === 'offset') && idFields.includes(n.name.text)) {
         const base = unwrapExpression(n.expression);
         if (!ts.isIdentifier(base) || !DELIVERY_VAR.test(base.text)) return false;
         // `evt.id` of a parsed payload is a business id; the delivery object's own `.id` is its id.

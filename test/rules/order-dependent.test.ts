@@ -152,4 +152,78 @@ describe('order-dependent', () => {
     const W = `${REDIS}\nclass Cache { async set(k: string, v: unknown) { await redis.set(k, JSON.stringify(v)); } }\nconst cache = new Cache();`;
     expect(run(`await cache.set(evt.key, { status: evt.status });`, W)).toHaveLength(1);
   });
+  describe('a constant lifecycle state written to the record the event names', () => {
+    const D = `import { DynamoDBDocumentClient, UpdateCommand } from '@aws-sdk/lib-dynamodb';\nconst ddb = DynamoDBDocumentClient.from({} as any);`;
+    const M = `import mongoose from 'mongoose';\nconst Order = mongoose.model('Order', new mongoose.Schema({}));`;
+    const T = `enum OrderStatus { Paid = 'paid', Shipped = 'shipped' }\ndeclare const repo: { update(c: any, v: any): Promise<unknown>; findOneBy(q: any): Promise<any> };`;
+
+    it('reports Prisma, Knex, TypeORM, Mongo and DynamoDB status writes keyed by event data', () => {
+      const p = run(`await prisma.order.update({ where: { id: evt.orderId }, data: { status: 'shipped' } });`, PRISMA);
+      expect(p).toHaveLength(1);
+      expect(p[0]!.message).toContain(`sets status = 'shipped' on the record the event names`);
+      expect(p[0]!.message).toMatch(/moves the record back to 'shipped' over a newer state/);
+      expect(run(`await db('orders').where({ id: evt.orderId }).update({ state: 'CANCELLED' });`, KNEX)).toHaveLength(1);
+      expect(run(`await repo.update({ id: evt.orderId }, { status: OrderStatus.Paid });`, T)).toHaveLength(1);
+      expect(run(`await Order.updateOne({ _id: evt.orderId }, { $set: { status: 'x' } });`, M)).toHaveLength(1);
+      const u = run(
+        `await ddb.send(new UpdateCommand({ TableName: 'orders', Key: { pk: evt.orderId }, UpdateExpression: 'SET #s = :shipped', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':shipped': 'shipped' } }));`,
+        D,
+      );
+      expect(u).toHaveLength(1);
+      expect(u[0]!.message).toContain(`status = 'shipped'`);
+    });
+
+    it("reads an in-process event's `id` as the record's key, and a job's own `id` as the delivery's", () => {
+      const nest = (body: string) =>
+        findingsOf(
+          auditSources({
+            'src/h.ts': `${KNEX}\n${M}\nimport { Injectable } from '@nestjs/common';\nimport { OnEvent } from '@nestjs/event-emitter';\n@Injectable()\nexport class OrderListener {\n  @OnEvent('order.cancelled')\n  async onCancelled(evt: { id: string }) {\n    ${body}\n  }\n}\n`,
+          }),
+          'order-dependent',
+        );
+      expect(nest(`await db('orders').where({ id: evt.id }).update({ state: 'CANCELLED' });`)).toHaveLength(1);
+      expect(nest(`await Order.updateOne({ _id: evt.id }, { $set: { status: 'x' } });`)).toHaveLength(1);
+      // A Pub/Sub-like delivery whose own `id` is its message id: a row per delivery, not reported.
+      expect(run(`await db('receipts').where({ id: evt.id }).update({ state: 'SEEN' });`, KNEX)).toHaveLength(0);
+    });
+
+    it('follows the key through locals, destructuring and a service method, and reads named constants', () => {
+      const SVC = `${PRISMA}\nconst SHIPPED = 'shipped';\nclass Orders { async ship(id: string) { await prisma.order.update({ where: { id }, data: { orderStatus: SHIPPED } }); } }\nconst orders = new Orders();`;
+      expect(run(`const { orderId } = evt;\nawait orders.ship(orderId);`, SVC)).toHaveLength(1);
+    });
+
+    it('is cleared by a state condition in the write, a state check before it, a version comparison or a ConditionExpression', () => {
+      expect(run(`await prisma.order.updateMany({ where: { id: evt.orderId, status: 'paid' }, data: { status: 'shipped' } });`, PRISMA)).toHaveLength(0);
+      expect(run(`await db('orders').where({ id: evt.id }).andWhere('state', 'PENDING').update({ state: 'CANCELLED' });`, KNEX)).toHaveLength(0);
+      expect(run(`await pool.query("UPDATE orders SET status = 'shipped' WHERE id = $1 AND status = 'paid'", [evt.orderId]);`, PG)).toHaveLength(0);
+      expect(
+        run(`const o = await prisma.order.findUnique({ where: { id: evt.orderId } });\nif (!o || o.status !== 'paid') return;\nawait prisma.order.update({ where: { id: evt.orderId }, data: { status: 'shipped' } });`, PRISMA),
+      ).toHaveLength(0);
+      expect(
+        run(`const o = await prisma.order.findUnique({ where: { id: evt.orderId } });\nif (o!.version >= evt.version) return;\nawait prisma.order.update({ where: { id: evt.orderId }, data: { status: 'shipped' } });`, PRISMA),
+      ).toHaveLength(0);
+      expect(run(`await Order.updateOne({ _id: evt.id, status: { $ne: 'delivered' } }, { $set: { status: 'shipped' } });`, M)).toHaveLength(0);
+      expect(
+        run(
+          `await ddb.send(new UpdateCommand({ TableName: 'orders', Key: { pk: evt.orderId }, UpdateExpression: 'SET #s = :shipped', ConditionExpression: '#s = :paid', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':shipped': 'shipped', ':paid': 'paid' } }));`,
+          D,
+        ),
+      ).toHaveLength(0);
+    });
+
+    it('does not report look-alikes: a key loaded from the store, no event key, a non-lifecycle field, the delivery id, a completion stamp', () => {
+      // The record was picked by a query, not by the event.
+      expect(run(`const o = await prisma.order.findFirst({ where: { paid: true } });\nawait prisma.order.update({ where: { id: o!.id }, data: { status: 'shipped' } });`, PRISMA)).toHaveLength(0);
+      // A constant state on a fixed record (a heartbeat of the worker itself).
+      expect(run(`await prisma.worker.update({ where: { id: 'main' }, data: { status: 'busy' } });`, PRISMA)).toHaveLength(0);
+      // A constant in a field that is not a lifecycle state.
+      expect(run(`await prisma.order.update({ where: { id: evt.orderId }, data: { archived: true } });`, PRISMA)).toHaveLength(0);
+      // Keyed by the delivery's own id: the job's or inbox row's own bookkeeping.
+      expect(run(`await prisma.inbox.update({ where: { messageId: evt.messageId }, data: { status: 'processed' } });`, PRISMA)).toHaveLength(0);
+      // The end of a unit of work: nothing newer follows it.
+      expect(run(`await prisma.step.update({ where: { id: evt.stepId }, data: { status: 'done', completedAt: new Date() } });`, PRISMA)).toHaveLength(0);
+      // A status computed from what the handler reads now is not a constant.
+      expect(run(`const n = await prisma.item.count({ where: { orderId: evt.orderId } });\nawait prisma.order.update({ where: { id: evt.orderId }, data: { status: n ? 'open' : 'empty' } });`, PRISMA)).toHaveLength(0);
+    });
+  });
 });
