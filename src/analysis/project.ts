@@ -17,6 +17,7 @@ import {
 import { SourceStore, type ParsedFile } from './sources.js';
 import { SOURCE_EXTENSIONS } from '../source-extensions.js';
 import { WorkspacePackages } from './workspaces.js';
+import { paramUsedAsFunction } from './param-use.js';
 
 export type Binding =
   | { kind: 'param'; fn: FunctionNode; index: number; decl: ts.ParameterDeclaration; path: string[] }
@@ -342,9 +343,15 @@ export class Project {
       // Higher-order wrapper: the function argument is the handler; `middy(fn).use(x)` too.
       const name = accessChain(e.expression)?.split('.').pop()?.replace(/\(\)$/, '') ?? '';
       const inner: FunctionTarget[] = [];
-      for (const arg of e.arguments) {
+      let calleeFns: FunctionNode[] | undefined;
+      for (const [i, arg] of e.arguments.entries()) {
         const a = unwrapExpression(arg);
         if (isFunctionNode(a) || ts.isIdentifier(a) || ts.isPropertyAccessExpression(a) || ts.isCallExpression(a)) {
+          // A project factory's plain inputs (`createProcessor(config, serviceName)`) are not the handler.
+          if (!isFunctionNode(a)) {
+            calleeFns ??= this.resolveFunctions(e.expression, depth + 1).flatMap((t) => (t.kind === 'function' ? [t.fn] : []));
+            if (calleeFns.length && !calleeFns.some((f) => paramUsedAsFunction(f, i))) continue;
+          }
           inner.push(...this.resolveFunctions(a, depth + 1, [...wrappers, name]));
         }
         if (inner.length) break;
@@ -578,7 +585,7 @@ export class Project {
       const out: ReturnType<Project['valueShapes']> = [];
       for (const v of this.valueShapes(e.expression, depth + 1)) {
         if (v.kind === 'instance') {
-          const t = this.instanceMemberType(v.cls, name);
+          const t = this.instanceMemberType(v.cls, name, undefined, depth + 1);
           if (t) out.push(...t.map((cls) => ({ kind: 'instance' as const, cls })));
         } else if (v.kind === 'object') {
           const p = objectProperty(v.obj, name);
@@ -599,7 +606,7 @@ export class Project {
   }
 
   /** The classes a property of a class instance holds (constructor injection, `new` initializers, assignments). */
-  private instanceMemberType(cls: ts.ClassLikeDeclaration, name: string, seen = new Set<ts.Node>()): ts.ClassLikeDeclaration[] {
+  private instanceMemberType(cls: ts.ClassLikeDeclaration, name: string, seen = new Set<ts.Node>(), depth = 0): ts.ClassLikeDeclaration[] {
     if (seen.has(cls)) return [];
     seen.add(cls);
     for (const m of cls.members) {
@@ -607,7 +614,8 @@ export class Project {
         const t = m.type && this.classFromType(m.type);
         if (t) return [t];
         if (m.initializer) {
-          const v = this.valueShapes(m.initializer, 1).filter((x) => x.kind === 'instance');
+          // The caller's depth goes on: `x = this.x` would otherwise loop back here for ever.
+          const v = this.valueShapes(m.initializer, depth + 1).filter((x) => x.kind === 'instance');
           if (v.length) return v.map((x) => (x as { cls: ts.ClassLikeDeclaration }).cls);
         }
       }
@@ -641,7 +649,7 @@ export class Project {
     const ext = cls.heritageClauses?.find((h) => h.token === ts.SyntaxKind.ExtendsKeyword)?.types[0];
     if (ext) {
       const base = this.classFromExpression(ext.expression);
-      if (base) return this.instanceMemberType(base, name, seen);
+      if (base) return this.instanceMemberType(base, name, seen, depth);
     }
     return [];
   }

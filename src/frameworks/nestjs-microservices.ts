@@ -6,10 +6,10 @@ import { ts, calleeName, calleeReceiver, literalValue, objectProperty, unwrapExp
 import type { Project } from '../analysis/project.js';
 import type { DeliveryModel } from '../model.js';
 import { decoratedParams, decoratorArg, enumName, frameworkDecorators, optionsObject, paramTypeName } from './nest-decorators.js';
+import { TRANSPORT_NAMES, transportFromDependencies, transportInHelper, type Transport } from './nestjs-transport-inference.js';
 import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 
 const PACKAGES = ['@nestjs/microservices'];
-type Transport = 'KAFKA' | 'RMQ' | 'NATS' | 'REDIS' | 'MQTT' | 'TCP' | 'GRPC' | 'UNKNOWN';
 
 const CONTEXT_TYPES: Record<string, Transport> = {
   KafkaContext: 'KAFKA',
@@ -41,12 +41,13 @@ export const nestjsMicroservices: FrameworkAdapter = {
       for (const o of frameworkDecorators(ctx, n, ['EventPattern', 'MessagePattern'], PACKAGES)) {
         const isEvent = o.name === 'EventPattern';
         const transport = transportOf(ctx, n, decoratorArg(o.decorator, 1));
+        const servers = serversFor(ctx.project, ctx.file);
         out.push({
           handler: n,
           node: o.decorator,
           framework: 'nestjs',
           kind: transport === 'UNKNOWN' ? o.name : `${o.name} (${transport.toLowerCase()})`,
-          delivery: transportDelivery(serversFor(ctx.project, ctx.file), transport, paramsOf(ctx, n), isEvent),
+          delivery: transportDelivery(servers, transport, paramsOf(ctx, n), isEvent, inferredReason(servers, transport)),
         });
         break; // one method, one handler, however many patterns it carries
       }
@@ -92,7 +93,7 @@ function transportOf(ctx: AdapterContext, m: ts.MethodDeclaration, transportArg:
 
 function transportName(expr: ts.Node | undefined): Transport | undefined {
   const name = enumName(expr)?.toUpperCase();
-  return name && ['KAFKA', 'RMQ', 'NATS', 'REDIS', 'MQTT', 'TCP', 'GRPC'].includes(name) ? (name as Transport) : undefined;
+  return name && TRANSPORT_NAMES.includes(name as Transport) ? (name as Transport) : undefined;
 }
 
 /** The transport a context parameter's method calls reveal (`ctx.getChannelRef()` is RabbitMQ). */
@@ -121,6 +122,8 @@ interface ServerConfig {
   readable: boolean;
   /** The literal value of an option node, through a helper's parameters when a helper built the options. */
   value(node: ts.Node | undefined): string | number | boolean | undefined;
+  /** Why the transport is taken as it is when the options did not name it (a helper's code, package.json). */
+  inferred?: string;
 }
 
 const serverCache = new WeakMap<Project, ServerConfig[]>();
@@ -144,14 +147,18 @@ export function serverTransports(project: Project): ServerConfig[] {
       const obj = built?.obj ?? optionsObject(project, arg);
       const value = built?.value ?? ((node: ts.Node | undefined) => literalValue(node));
       if (!obj) {
-        out.push({ file, transport: 'UNKNOWN', readable: false, value });
+        // Options from a call the tool cannot read as one object: the helper's code, then the package's broker client.
+        const found = transportInHelper(project, arg) ?? transportFromDependencies(file);
+        out.push({ file, transport: found?.transport ?? 'UNKNOWN', readable: false, value, inferred: found?.reason });
         return;
       }
       const custom = objectProperty(obj, 'strategy');
-      const t = custom ? 'UNKNOWN' : (transportName(objectProperty(obj, 'transport')) ?? (objectProperty(obj, 'transport') ? 'UNKNOWN' : 'TCP'));
+      let t: Transport = custom ? 'UNKNOWN' : (transportName(objectProperty(obj, 'transport')) ?? (objectProperty(obj, 'transport') ? 'UNKNOWN' : 'TCP'));
+      const found = !custom && t === 'UNKNOWN' ? transportFromDependencies(file) : undefined;
+      if (found) t = found.transport;
       const opts = objectProperty(obj, 'options');
       const options = opts ? optionsObject(project, opts) : undefined;
-      out.push({ file, transport: t, options, readable: !opts || options !== undefined, value });
+      out.push({ file, transport: t, options, readable: !opts || options !== undefined, value, inferred: found?.reason });
     });
   }
   serverCache.set(project, out);
@@ -246,7 +253,14 @@ function kafkaAutoCommit(servers: ServerConfig[]): boolean {
   });
 }
 
-function transportDelivery(servers: ServerConfig[], transport: Transport, params: number[], isEvent: boolean): DeliveryModel {
+/** Why the transport was taken from inference, when every server configuration of it in sight was inferred. */
+function inferredReason(servers: ServerConfig[], transport: Transport): string | undefined {
+  const of = servers.filter((s) => s.transport === transport);
+  return of.length && of.every((s) => s.inferred) ? of[0]!.inferred : undefined;
+}
+
+function transportDelivery(servers: ServerConfig[], transport: Transport, params: number[], isEvent: boolean, inferred?: string): DeliveryModel {
+  const why = inferred ? ` (the transport is taken as ${transport.toLowerCase()}: ${inferred})` : '';
   const base = { params, correlationFields: COMMON_CORRELATION, timeFields: COMMON_EVENT_TIMES, idFields: COMMON_EVENT_IDS };
   switch (transport) {
     case 'KAFKA':
@@ -261,7 +275,7 @@ function transportDelivery(servers: ServerConfig[], transport: Transport, params
         acksOnReturn: kafkaAutoCommit(servers),
         redeliversOnThrow: true,
         ordered: true,
-        orderReason: 'a Kafka partition',
+        orderReason: `a Kafka partition${why}`,
       });
     case 'RMQ': {
       const m = rmqAckMode(servers);
@@ -276,7 +290,8 @@ function transportDelivery(servers: ServerConfig[], transport: Transport, params
         acksOnReturn: false,
         redeliversOnThrow: false,
       });
-      if (m.mode === 'auto') {
+      // An inferred RMQ server's options were not read, so whether it runs with noAck is not known.
+      if (m.mode === 'auto' && !inferred) {
         model.autoAck = m.explicit
           ? { reason: 'the RMQ transport options set noAck: true, so the broker drops each message as soon as it is delivered', node: m.explicit }
           : { reason: 'NestJS RMQ transport defaults to noAck: true', byDefault: true };
@@ -290,7 +305,7 @@ function transportDelivery(servers: ServerConfig[], transport: Transport, params
     case 'GRPC': {
       // Fire-and-forget transports: at most once, no ack, a throw in an event handler is only logged.
       const model = delivery(base);
-      if (isEvent) model.errorsSuppressed = { reason: `the NestJS ${transport} transport only logs an event handler's error; the message is gone` };
+      if (isEvent) model.errorsSuppressed = { reason: `the NestJS ${transport} transport only logs an event handler's error; the message is gone${why}` };
       return model;
     }
     default:

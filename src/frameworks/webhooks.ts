@@ -9,10 +9,12 @@ import { decoratedParams, frameworkDecorators, paramTypeName } from './nest-deco
 import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 import { webhookEvidence, type Evidence, type Sender } from './webhook-evidence.js';
 
-type RouteKind = 'express-route' | 'fastify-route' | 'hono-route' | 'koa-route' | 'next-app-route' | 'next-pages-api' | 'nest-post';
+type RouteKind = 'express-route' | 'fastify-route' | 'hono-route' | 'koa-route' | 'next-app-route' | 'next-pages-api' | 'nest-post' | 'remix-action';
 
 const NEXT_APP_ROUTE = /[\\/]app[\\/](?:.*[\\/])?route\.[cm]?[jt]sx?$/;
 const NEXT_PAGES_API = /[\\/]pages[\\/]api[\\/]/;
+/** Remix and React Router framework mode: route modules under app/routes/ answer POSTs with their `action` export. */
+const REMIX_ROUTE = /[\\/]app[\\/]routes[\\/]/;
 const FASTIFY_HOOKS = ['onRequest', 'preParsing', 'preValidation', 'preHandler'];
 const OCTOKIT = /^(@octokit\/(webhooks|app)|octokit)$/;
 
@@ -27,6 +29,7 @@ export const webhooks: FrameworkAdapter = {
     (/\.(post|route)\s*[(<]/.test(text) ||
       /@\s*(?:\w+\s*\.\s*)?Post\s*\(|\bPost\s+as\b/.test(text) ||
       /export\b[^\n;]*\bPOST\b|\bas\s+POST\b/.test(text) ||
+      /export\s+(?:async\s+)?(?:function|const|let)\s+action\b|\bas\s+action\b/.test(text) ||
       (/export\s+default/.test(text) && /\b(req|res)\b|NextApi/.test(text)) ||
       (/\.on(Any)?\s*\(/.test(text) && /octokit|probot/.test(text))),
   discover(ctx) {
@@ -134,12 +137,18 @@ function functionsOf(project: Project, expr: ts.Node): FunctionNode[] {
   }
 }
 
-/** Next.js: `export async function POST(req)` in app/**\/route.ts, the default export of pages/api/**. */
+/** Next.js: `export async function POST(req)` in app/**\/route.ts, the default export of pages/api/**; a Remix route module's `action`. */
 function nextRoutes(ctx: AdapterContext): Registration[] {
   const file = ctx.file;
-  const kind: RouteKind | undefined = NEXT_APP_ROUTE.test(file) ? 'next-app-route' : NEXT_PAGES_API.test(file) ? 'next-pages-api' : undefined;
+  const kind: RouteKind | undefined = NEXT_APP_ROUTE.test(file)
+    ? 'next-app-route'
+    : NEXT_PAGES_API.test(file)
+      ? 'next-pages-api'
+      : REMIX_ROUTE.test(file)
+        ? 'remix-action'
+        : undefined;
   if (!kind) return [];
-  const decl = ctx.project.exported(file, kind === 'next-app-route' ? 'POST' : 'default');
+  const decl = ctx.project.exported(file, kind === 'next-app-route' ? 'POST' : kind === 'remix-action' ? 'action' : 'default');
   if (!decl) return [];
   return route(ctx, decl, decl, [], kind);
 }
@@ -249,6 +258,7 @@ const REPLIES: Record<RouteKind, { ack: string[]; onReturn: boolean }> = {
   'fastify-route': { ack: ['code', 'status', 'send'], onReturn: true },
   'hono-route': { ack: ['json', 'text', 'body', 'newResponse'], onReturn: true },
   'next-app-route': { ack: ['Response', 'NextResponse', 'json'], onReturn: true },
+  'remix-action': { ack: ['Response', 'json', 'data'], onReturn: true },
   'nest-post': { ack: ['status', 'json', 'send', 'sendStatus', 'end'], onReturn: true },
 };
 
