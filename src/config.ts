@@ -2,10 +2,13 @@
 // published JSON schema and turns every problem into one line naming the file, key and what is allowed.
 import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { cosmiconfig, type CosmiconfigResult } from 'cosmiconfig';
-import AjvModule, { type ErrorObject } from 'ajv';
+import { cosmiconfig, defaultLoaders, type CosmiconfigResult, type Loader } from 'cosmiconfig';
+import { pathToFileURL } from 'node:url';
+import type AjvModule from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { createRequire } from 'node:module';
 import type { Level } from './model.js';
-import { UsageError } from './errors.js';
+import { UsageError, describeError } from './errors.js';
 import { packageRoot } from './version.js';
 
 export interface CustomHandlerSpec {
@@ -65,7 +68,8 @@ let validator: ReturnType<InstanceType<typeof AjvModule.default>['compile']> | u
 function validate(data: unknown): ErrorObject[] {
   if (!validator) {
     const schema = JSON.parse(readFileSync(join(packageRoot, 'schema/config.schema.json'), 'utf8')) as object;
-    const Ajv = AjvModule.default;
+    // Loaded only when there is a config to check: most runs (and every hook run without one) skip it.
+    const Ajv = (createRequire(import.meta.url)('ajv') as { default: typeof AjvModule.default }).default;
     validator = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
   }
   return validator(data) ? [] : [...(validator.errors ?? [])];
@@ -85,7 +89,7 @@ function describe(err: ErrorObject, data: unknown): string {
     case 'enum':
       return `${key}: must be one of ${(err.params.allowedValues as unknown[]).join(', ')} (got ${JSON.stringify(got)})`;
     case 'propertyNames':
-      return `${key}: ${JSON.stringify(err.params.propertyName)} is not a rule id`;
+      return `${key}: ${JSON.stringify(err.params.propertyName)} is not a rule id (rules: ${((err.parentSchema as { propertyNames?: { enum?: string[] } } | undefined)?.propertyNames?.enum ?? []).join(', ')})`;
     case 'type':
       return `${key}: must be ${err.params.type === 'integer' ? 'a whole number' : `a${/^[aeiou]/.test(String(err.params.type)) ? 'n' : ''} ${String(err.params.type)}`} (got ${JSON.stringify(got)})`;
     case 'oneOf':
@@ -115,7 +119,7 @@ export function resolveConfig(data: unknown, file: string | undefined, root: str
   if (errors.length) {
     // The most specific error first: an unknown key, then a wrong value, then "exactly one of"
     // (whose branches' own `required` errors would name just one of the choices).
-    const rank = (e: ErrorObject) => (e.keyword === 'additionalProperties' ? 0 : e.keyword === 'oneOf' || e.keyword === 'if' ? 2 : e.schemaPath.includes('/oneOf/') ? 3 : 1);
+    const rank = (e: ErrorObject) => (e.keyword === 'propertyNames' ? -1 : e.keyword === 'additionalProperties' ? 0 : e.keyword === 'oneOf' || e.keyword === 'if' ? 2 : e.schemaPath.includes('/oneOf/') ? 3 : 1);
     const best = [...errors].sort((a, b) => rank(a) - rank(b))[0]!;
     throw new UsageError(`${where}: ${describe(best, data)}`);
   }
@@ -134,6 +138,68 @@ export function resolveConfig(data: unknown, file: string | undefined, root: str
     maxCallDepth: d.maxCallDepth ?? DEFAULTS.maxCallDepth,
     maxFunctionsPerHandler: d.maxFunctionsPerHandler ?? DEFAULTS.maxFunctionsPerHandler,
   };
+}
+
+/** A byte order mark (Windows editors write one) is not a JSON or YAML error; a JSON error says line and column. */
+const withoutBom =
+  (load: Loader): Loader =>
+  (filepath, content) => {
+    const text = content.replace(/^\uFEFF/, '');
+    try {
+      return load(filepath, text);
+    } catch (e) {
+      if (e instanceof Error) {
+        e.message = e.message.replace(/at position (\d+)/, (_m, pos: string) => {
+          const before = text.slice(0, Number(pos)).split('\n');
+          return `at line ${before.length} column ${before[before.length - 1]!.length + 1}`;
+        });
+      }
+      throw e;
+    }
+  };
+
+/**
+ * cosmiconfig retries a failed import() of a JS config with require(), whose error hides the real
+ * one (a syntax error in an .mjs file reads as a require race): report what import() said.
+ */
+const withImportError =
+  (load: Loader): Loader =>
+  async (filepath, content) => {
+    try {
+      return await load(filepath, content);
+    } catch (e) {
+      let cause = e;
+      const err = e as NodeJS.ErrnoException | undefined;
+      if (err?.code === 'ERR_INTERNAL_ASSERTION' || err?.code?.startsWith('ERR_REQUIRE') || /\brequire\(\)/.test(err?.message ?? '')) {
+        try {
+          await import(pathToFileURL(filepath).href);
+        } catch (first) {
+          cause = first;
+        }
+      }
+      // cosmiconfig sets `filepath` on what is thrown: a thrown string would fail there.
+      throw cause instanceof Error ? cause : new Error(describeError(cause));
+    }
+  };
+
+const LOADERS = {
+  '.json': withoutBom(defaultLoaders['.json']),
+  '.yaml': withoutBom(defaultLoaders['.yaml']),
+  '.yml': withoutBom(defaultLoaders['.yml']),
+  noExt: withoutBom(defaultLoaders.noExt),
+  '.js': withImportError(defaultLoaders['.js']),
+  '.mjs': withImportError(defaultLoaders['.mjs']),
+  '.cjs': withImportError(defaultLoaders['.cjs']),
+};
+
+/** The reason in a loader's error, on one line: no `JSON Error in <file>` header, no code frame. */
+function reasonOf(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(JSON|YAML) Error in /.test(l) && !/^(>|\||\d+\s*\|)/.test(l));
+  return (lines[0] ?? (message.trim() || 'unknown error')).replace(/ while parsing .*$/, '');
 }
 
 const SEARCH_PLACES = [
@@ -159,17 +225,17 @@ const SEARCH_PLACES = [
  * up to the project root (the folder with package.json).
  */
 export async function loadConfig(cwd: string, explicit?: string): Promise<ResolvedConfig> {
-  const explorer = cosmiconfig('event-audit', { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false });
   let result: CosmiconfigResult;
   try {
+    // Created inside the try: cosmiconfig reads the current folder's package.json as it starts.
+    const explorer = cosmiconfig('event-audit', { searchPlaces: SEARCH_PLACES, searchStrategy: 'project', cache: false, loaders: LOADERS });
     result = explicit ? await explorer.load(resolve(cwd, explicit)) : await explorer.search(cwd);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException & { mark?: { line: number } };
-    const file = explicit ? resolve(cwd, explicit) : (err as { filepath?: string }).filepath ?? 'config';
+    const err = (e ?? {}) as NodeJS.ErrnoException & { filepath?: string };
+    const file = err.filepath ?? (explicit ? resolve(cwd, explicit) : 'config');
     if (err.code === 'ENOENT') throw new UsageError(`cannot read config file ${file}: no such file`);
     if (err.code === 'EISDIR') throw new UsageError(`cannot read config file ${file}: it is a folder`);
-    const msg = String(err.message ?? e).split('\n')[0];
-    throw new UsageError(`cannot load config ${file}: ${msg}`);
+    throw new UsageError(`cannot load config ${file}: ${reasonOf(e)}`);
   }
   if (!result) return defaultConfig(cwd);
   if (result.isEmpty && explicit) throw new UsageError(`${result.filepath}: the config file is empty`);

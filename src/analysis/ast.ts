@@ -1,6 +1,6 @@
 // Small helpers over raw TypeScript nodes. The whole tool works on `ts.Node`s from the
 // compiler's own parser: wrapping every node in ts-morph objects costs more than the parse.
-import { ts } from 'ts-morph';
+import ts from './typescript.cjs';
 import type { Position, Span } from '../model.js';
 
 export { ts };
@@ -274,14 +274,27 @@ export function literalValue(node: ts.Node | undefined): string | number | boole
 /** Text of a string literal or template (with `${}` placeholders kept as `?`), for reading SQL. */
 export function stringText(node: ts.Node | undefined): string | undefined {
   if (!node) return undefined;
-  const n = ts.isExpression(node) ? unwrapExpression(node) : node;
+  // Iterative: generated code concatenates thousands of strings with `+` (a recursion would overflow).
+  const results: (string | undefined)[] = [];
+  const work: (ts.Node | 'join')[] = [node];
+  while (work.length) {
+    const w = work.pop()!;
+    if (w === 'join') {
+      const r = results.pop();
+      const l = results.pop();
+      results.push(l !== undefined || r !== undefined ? `${l ?? '?'}${r ?? '?'}` : undefined);
+      continue;
+    }
+    const n = ts.isExpression(w) ? unwrapExpression(w) : w;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) work.push('join', n.right, n.left);
+    else results.push(literalText(n));
+  }
+  return results[0];
+}
+
+function literalText(n: ts.Node): string | undefined {
   if (ts.isStringLiteralLike(n)) return n.text;
   if (ts.isTemplateExpression(n)) return n.head.text + n.templateSpans.map((s) => `?${s.literal.text}`).join('');
-  if (ts.isTaggedTemplateExpression(n)) return stringText(n.template);
-  if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.PlusToken) {
-    const l = stringText(n.left);
-    const r = stringText(n.right);
-    if (l !== undefined || r !== undefined) return `${l ?? '?'}${r ?? '?'}`;
-  }
+  if (ts.isTaggedTemplateExpression(n)) return literalText(n.template);
   return undefined;
 }
