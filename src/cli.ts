@@ -1,7 +1,7 @@
 // Command line: flags -> options; runs the audit; picks the reporter; sets the exit code.
 // A user's mistake is one line on stderr and exit 2, never a stack trace.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { UsageError, describeError } from './errors.js';
 import type { AuditReport, Level } from './model.js';
@@ -216,7 +216,7 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
   for (const line of baselineOutcome.messages) io.stderr.write(`event-audit: ${line}\n`);
   if (o.reportUnusedDisableDirectives) {
     for (const u of result.unusedDirectives) {
-      io.stderr.write(`event-audit: ${u.file}:${u.line}:${u.column}: unused event-audit-disable directive${u.rules.length ? ` (${u.rules.join(', ')})` : ''}\n`);
+      io.stderr.write(`event-audit: ${relative(io.cwd, u.file) || u.file}:${u.line}:${u.column}: unused event-audit-disable directive${u.rules.length ? ` (${u.rules.join(', ')})` : ''}\n`);
     }
   }
   if (o.format !== 'text' || o.output || o.listHandlers) {

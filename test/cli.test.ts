@@ -65,4 +65,13 @@ describe('command line', () => {
     expect(h.stdout).toContain('Examples:');
     expect(h.stdout).toContain('--list-handlers');
   });
+
+  it('reports unused disable directives with --report-unused-disable-directives (exit 1), relative to the current folder', async () => {
+    const dir = project({ 'src/consumer.ts': KAFKA.replace('  await consumer.run', '  // event-audit-disable-next-line no-dedup -- nothing to dedup here\n  await consumer.run') });
+    const plain = await runCli(['src'], dir);
+    expect(plain.code).toBe(0);
+    const r = await runCli(['src', '--report-unused-disable-directives'], dir);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('event-audit: src/consumer.ts:4:3: unused event-audit-disable directive (no-dedup)');
+  });
 });
