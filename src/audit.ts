@@ -280,8 +280,9 @@ export function handlerInfo(h: Handler): HandlerInfo {
       redeliversOnThrow: d.redeliversOnThrow,
       ordered: d.ordered,
       batched: d.batched,
-      autoAck: d.autoAck?.reason ?? null,
+      autoAck: d.autoAck ? (d.autoAck.byDefault ? `${d.autoAck.reason} (the default; a manual ack in the handler means manual mode)` : d.autoAck.reason) : null,
       retryBound: d.retryBound?.reason ?? null,
+      inProcess: !!d.inProcess,
     },
     wrappers: h.wrappers,
   };

@@ -148,6 +148,8 @@ export interface HandlerInfo {
     batched: boolean;
     autoAck: string | null;
     retryBound: string | null;
+    /** Delivered in-process (an event bus in the same process): nothing redelivers it. */
+    inProcess: boolean;
   };
   wrappers: string[];
 }

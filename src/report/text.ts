@@ -87,7 +87,7 @@ export function renderHandlersText(result: AuditReport, cwd: string): string {
   const lines: string[] = [];
   for (const h of result.handlers) {
     const d = h.delivery;
-    const traits = [
+    const traits = d.inProcess ? ['in-process, no redelivery'] : [
       d.acksOnReturn ? 'acks on return' : 'manual ack',
       d.redeliversOnThrow ? 'redelivers on throw' : 'no redelivery on throw',
       d.ordered ? 'ordered' : 'unordered',
