@@ -83,7 +83,16 @@ export function selectFiles(opts: SelectOptions): FileSelection {
       notifications.push(notAFile(abs, st));
     }
   }
-  return { files: [...out].sort(), notifications, explicitFiles };
+  // Notes of the walk under the user's ignores are dropped (an unreadable folder they ignore is no
+  // fault), and a folder walked twice (`src src/a`) is noted once.
+  const noted = new Set<string>();
+  const kept = notifications.filter((n) => {
+    const key = `${n.id}|${n.file ?? ''}|${n.message}`;
+    if (noted.has(key)) return false;
+    noted.add(key);
+    return !n.file || !(ignoredBy(n.file, ignoreMatchers) || ignoredBy(join(n.file, '_'), ignoreMatchers));
+  });
+  return { files: [...out].sort(), notifications: kept, explicitFiles };
 }
 
 /** All files under a folder, following symlinks once (loops and dangling links are passed over). */

@@ -206,7 +206,7 @@ function assertsPresent(cond: ts.Expression, name: string): boolean {
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return assertsAbsent(e.operand, name);
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return assertsPresent(e.left, name) || assertsPresent(e.right, name);
+    if (op === ts.SyntaxKind.AmpersandAmpersandToken) return someOperand(e, op, (x) => assertsPresent(x, name));
     if (op === ts.SyntaxKind.ExclamationEqualsToken || op === ts.SyntaxKind.ExclamationEqualsEqualsToken) {
       return (isName(e.left, name) && isNullish(e.right)) || (isName(e.right, name) && isNullish(e.left));
     }
@@ -225,12 +225,26 @@ function assertsAbsent(cond: ts.Expression, name: string): boolean {
   if (ts.isPrefixUnaryExpression(e) && e.operator === ts.SyntaxKind.ExclamationToken) return assertsPresent(e.operand, name);
   if (ts.isBinaryExpression(e)) {
     const op = e.operatorToken.kind;
-    if (op === ts.SyntaxKind.BarBarToken) return assertsAbsent(e.left, name) || assertsAbsent(e.right, name);
+    if (op === ts.SyntaxKind.BarBarToken) return someOperand(e, op, (x) => assertsAbsent(x, name));
     if (op === ts.SyntaxKind.EqualsEqualsToken || op === ts.SyntaxKind.EqualsEqualsEqualsToken) {
       return (isName(e.left, name) && isNullish(e.right)) || (isName(e.right, name) && isNullish(e.left));
     }
   }
   return false;
+}
+
+/**
+ * True when `test` holds for an operand of a `a && b && c` (or `||`) chain. The chain is walked
+ * along its left spine, not recursed: generated conditions can be thousands of operands long.
+ */
+function someOperand(chain: ts.BinaryExpression, op: ts.SyntaxKind, test: (e: ts.Expression) => boolean): boolean {
+  let e: ts.Expression = chain;
+  for (;;) {
+    const u = unwrapExpression(e);
+    if (!ts.isBinaryExpression(u) || u.operatorToken.kind !== op) return test(u);
+    if (test(u.right)) return true;
+    e = u.left;
+  }
 }
 
 function isName(e: ts.Expression, name: string): boolean {

@@ -2,6 +2,7 @@
 // files, depth-limited. Each function's calls are resolved once and cached for every handler.
 import { ts, isFunctionNode, isInside, unwrapExpression, walk, type FunctionNode } from './ast.js';
 import type { Project } from './project.js';
+import { describeError } from '../errors.js';
 import type { Handler, HandlerBody } from '../model.js';
 
 export interface CallEdge {
@@ -59,7 +60,12 @@ function summarise(project: Project, fn: ts.Node): Summary {
       let targets;
       try {
         targets = project.resolveFunctions(expr);
-      } catch {
+      } catch (e) {
+        // Never in silence: the calls behind this one are not followed.
+        const sf = n.getSourceFile();
+        const start = n.getStart(sf);
+        const call = sf.text.slice(start, Math.min(n.getEnd(), start + 60)).split('\n')[0];
+        project.sources.fault('reach-crash', sf.fileName, `resolving the call ${call} in ${sf.fileName} failed: ${describeError(e)}; it was not followed`);
         return;
       }
       for (const t of targets) {

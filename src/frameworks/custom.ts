@@ -35,7 +35,12 @@ function typeMatches(type: ts.TypeNode | undefined, wanted: string): boolean {
 }
 
 function entityText(n: ts.EntityName): string {
-  return ts.isIdentifier(n) ? n.text : `${entityText(n.left)}.${n.right.text}`;
+  // Iterative: a generated qualified name can be thousands of parts long.
+  const parts: string[] = [];
+  let e: ts.EntityName = n;
+  for (; !ts.isIdentifier(e); e = e.left) parts.push(e.right.text);
+  parts.push(e.text);
+  return parts.reverse().join('.');
 }
 
 /** The handler under `property` of the argument: an object literal, or a constant/instance the project declares. */
