@@ -123,6 +123,13 @@ export function audit(opts: AuditOptions): AuditResult {
       project.sources.fault('reach-crash', h.file, `following the calls of handler ${h.name} in ${h.file} failed: ${describeError(e)}; its rules did not run`);
       continue;
     }
+    if (reach.truncated) {
+      project.sources.limited(
+        'reach-truncated',
+        h.file,
+        `following the calls of handler ${h.name} in ${h.file} stopped at maxCallDepth ${config.maxCallDepth} or maxFunctionsPerHandler ${config.maxFunctionsPerHandler}: problems deeper in its calls are not reported (raise the limits in the config to follow them)`,
+      );
+    }
     for (const rule of active) {
       const ctx = ruleContext(project, config, h, reach, rule, levels[rule.id] as ReportLevel, root, findings);
       const t0 = performance.now();

@@ -150,6 +150,11 @@ export class SourceStore {
   fault(id: string, file: string | undefined, message: string): void {
     this.note({ id, level: 'error', file, message });
   }
+
+  /** Records a limit that cut an analysis short: the run still succeeds, but says what it did not see. */
+  limited(id: string, file: string, message: string): void {
+    this.note({ id, level: 'note', file, message });
+  }
 }
 
 /** UTF-16 text with a byte order mark (Windows tools write it) re-encoded as UTF-8; other bytes unchanged. */

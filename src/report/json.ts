@@ -37,7 +37,7 @@ export function renderJson(result: AuditReport, cwd: string, opts: { includeSupp
     tool: 'event-audit',
     findings: findings.map((f) => findingEntry(f, cwd)),
     handlers: result.handlers.map((h) => handlerEntry(h, cwd)),
-    notifications: result.notifications.map((n) => ({ ...n, file: n.file ? rel(cwd, n.file) : undefined })),
+    notifications: result.notifications.map((n) => ({ ...n, message: n.file ? n.message.split(n.file).join(rel(cwd, n.file)) : n.message, file: n.file ? rel(cwd, n.file) : undefined })),
     summary: summary(result),
   };
   return `${JSON.stringify(doc, null, 2)}\n`;

@@ -126,7 +126,8 @@ export function renderSarif(result: AuditReport, opts: SarifOptions = {}): strin
             executionSuccessful: !failed,
             toolExecutionNotifications: result.notifications.map((n) => ({
               level: n.level,
-              message: { text: n.message },
+              // Paths in messages as in locations: relative to the repository root, so logs match across machines.
+              message: { text: n.file ? n.message.split(n.file).join(relative(root, n.file).split('\\').join('/')) : n.message },
               descriptor: { id: n.id },
               ...(n.file ? { locations: [{ physicalLocation: { artifactLocation: uri(n.file) } }] } : {}),
             })),
