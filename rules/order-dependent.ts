@@ -2,7 +2,7 @@
 // cache value) with no check of version, sequence, event time or current state, so a late,
 // reordered or replayed event overwrites newer state. Also a fixed lifecycle state (`status:
 // 'shipped'`) written to the record the event names: a late event moves it back.
-import { ts, isFunctionNode, unwrapExpression, walk } from '../src/analysis/ast.js';
+import { ts, COMPARISON_OPERATORS, isFunctionNode, unwrapExpression, walk } from '../src/analysis/ast.js';
 import { isLoadedEntityRef, alwaysExits } from '../src/analysis/loads.js';
 import { walkOwn, type Reach, type ReachedFunction } from '../src/analysis/reach.js';
 import { deliveryValues } from '../src/analysis/delivery-values.js';
@@ -12,16 +12,6 @@ import { STATE_WORD, deliveryIdMatcher, stateWritesIn, type StateWrite } from '.
 import type { Project } from '../src/analysis/project.js';
 import type { Rule } from '../src/rule.js';
 
-const COMPARISON = new Set([
-  ts.SyntaxKind.LessThanToken,
-  ts.SyntaxKind.GreaterThanToken,
-  ts.SyntaxKind.LessThanEqualsToken,
-  ts.SyntaxKind.GreaterThanEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-]);
 const STATE_MACHINE_CALL = /transition|isNewer|isStale|isOutOfOrder|outOfOrder|shouldApply|canApply|isLatest|assertVersion|checkVersion|compareVersion/i;
 
 /** Visits a node and its descendants (`walk` starts below the node). */
@@ -66,7 +56,7 @@ function isStateCheck(cond: ts.Expression, g: GuardCtx): boolean {
   walkSelf(cond, (n) => {
     if (ok) return false;
     if (ts.isCallExpression(n) && STATE_MACHINE_CALL.test(n.expression.getText())) ok = true;
-    if (ts.isBinaryExpression(n) && COMPARISON.has(n.operatorToken.kind)) {
+    if (ts.isBinaryExpression(n) && COMPARISON_OPERATORS.has(n.operatorToken.kind)) {
       if (STATE_WORD.test(n.getText()) && (readsStoredState(n.left, g.project) || readsStoredState(n.right, g.project))) ok = true;
     }
     if (readsStoredField(n, g)) ok = true;
@@ -91,7 +81,7 @@ function readsStoredField(n: ts.Node, g: GuardCtx): boolean {
     (p && ts.isIfStatement(p) && p.expression === n) ||
     (p && ts.isConditionalExpression(p) && p.condition === n) ||
     (p && ts.isPrefixUnaryExpression(p) && p.operator === ts.SyntaxKind.ExclamationToken) ||
-    (p && ts.isBinaryExpression(p) && (COMPARISON.has(p.operatorToken.kind) || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken));
+    (p && ts.isBinaryExpression(p) && (COMPARISON_OPERATORS.has(p.operatorToken.kind) || p.operatorToken.kind === ts.SyntaxKind.AmpersandAmpersandToken || p.operatorToken.kind === ts.SyntaxKind.BarBarToken));
   return !!isTest && g.isLoaded(base);
 }
 

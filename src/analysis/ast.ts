@@ -226,6 +226,42 @@ export function enclosingClass(node: ts.Node): ts.ClassLikeDeclaration | undefin
   return findAncestor(node, (n): n is ts.ClassLikeDeclaration => ts.isClassDeclaration(n) || ts.isClassExpression(n));
 }
 
+/** The class `this` refers to at `node`: arrow functions keep the enclosing `this`, other functions end the search. */
+export function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
+  let n: ts.Node | undefined = node.parent;
+  while (n) {
+    if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return n;
+    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
+    n = n.parent;
+  }
+  return undefined;
+}
+
+/** The expressions a function returns (its own return statements, or an arrow's expression body). */
+export function returnedExpressions(fn: FunctionNode): ts.Expression[] {
+  if (!fn.body) return [];
+  if (!ts.isBlock(fn.body)) return [fn.body];
+  const out: ts.Expression[] = [];
+  walk(fn.body, (n) => {
+    if (isFunctionNode(n) || ts.isClassLike(n)) return false;
+    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
+    return undefined;
+  });
+  return out;
+}
+
+/** The comparison operators: `<`, `>`, `<=`, `>=`, `==`, `===`, `!=`, `!==`. */
+export const COMPARISON_OPERATORS: ReadonlySet<ts.SyntaxKind> = new Set([
+  ts.SyntaxKind.LessThanToken,
+  ts.SyntaxKind.GreaterThanToken,
+  ts.SyntaxKind.LessThanEqualsToken,
+  ts.SyntaxKind.GreaterThanEqualsToken,
+  ts.SyntaxKind.EqualsEqualsToken,
+  ts.SyntaxKind.EqualsEqualsEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsToken,
+  ts.SyntaxKind.ExclamationEqualsEqualsToken,
+]);
+
 export function decoratorsOf(node: ts.Node): ts.Decorator[] {
   return ts.canHaveDecorators(node) ? [...(ts.getDecorators(node) ?? [])] : [];
 }

@@ -13,7 +13,7 @@ import {
   walk,
   type FunctionNode,
 } from './ast.js';
-import type { Project } from './project.js';
+import type { Binding, Project } from './project.js';
 import type { Reach } from './reach.js';
 
 /** Packages whose clients do network or database I/O and return promises from their verbs. */
@@ -156,12 +156,7 @@ function inProcessQueueCall(call: ts.CallExpression, project: Project): boolean 
       return undefined;
     }
     if (!ts.isIdentifier(u)) return undefined;
-    let b;
-    try {
-      b = project.lookup(u);
-    } catch {
-      return undefined;
-    }
+    const b = quietLookup(project, u);
     if (b?.kind === 'import') return b.module;
     if (b?.kind === 'var' && !b.path.length && b.decl.initializer) return moduleOf(b.decl.initializer, depth + 1);
     return undefined;
@@ -176,6 +171,15 @@ function inProcessQueueCall(call: ts.CallExpression, project: Project): boolean 
     return !!m && PROMISE_QUEUE_PACKAGE.test(m);
   }
   return false;
+}
+
+/** `project.lookup`, or undefined where it throws on odd input. */
+function quietLookup(project: Project, id: ts.Identifier): Binding | undefined {
+  try {
+    return project.lookup(id);
+  } catch {
+    return undefined;
+  }
 }
 
 function projectTargets(call: ts.CallExpression, project: Project, expr: ts.Node = call.expression): FunctionNode[] {
@@ -218,12 +222,7 @@ export function ioPackageOf(expr: ts.Expression, project: Project, depth = 0): s
     return ioPackageOf(e.expression, project, depth + 1);
   }
   if (!ts.isIdentifier(e)) return undefined;
-  let b;
-  try {
-    b = project.lookup(e);
-  } catch {
-    return undefined;
-  }
+  const b = quietLookup(project, e);
   if (!b) return undefined;
   if (b.kind === 'import') return IO_PACKAGE.test(b.module) ? b.module : undefined;
   if (b.kind === 'var') {

@@ -8,7 +8,7 @@
 // - the bare current time stored as a stamp (`updatedAt: new Date()`), logs and metrics
 //   (`Date.now() - message.timestamp` in a lag metric), elapsed-time measures (now - start),
 //   timers and retry delays are not decisions.
-import { ts, accessChain, calleeName, isFunctionNode, propertyNameText, unwrapExpression, walk } from './ast.js';
+import { ts, COMPARISON_OPERATORS, accessChain, calleeName, isFunctionNode, propertyNameText, unwrapExpression, walk } from './ast.js';
 import type { Project } from './project.js';
 
 export type ClockSourceKind = 'clock' | 'random';
@@ -35,16 +35,6 @@ export function clockSource(n: ts.Node): ClockSourceKind | undefined {
   return undefined;
 }
 
-const COMPARISON = new Set([
-  ts.SyntaxKind.LessThanToken,
-  ts.SyntaxKind.GreaterThanToken,
-  ts.SyntaxKind.LessThanEqualsToken,
-  ts.SyntaxKind.GreaterThanEqualsToken,
-  ts.SyntaxKind.EqualsEqualsToken,
-  ts.SyntaxKind.EqualsEqualsEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsToken,
-  ts.SyntaxKind.ExclamationEqualsEqualsToken,
-]);
 const ARITHMETIC = new Set([ts.SyntaxKind.PlusToken, ts.SyntaxKind.MinusToken, ts.SyntaxKind.AsteriskToken, ts.SyntaxKind.SlashToken, ts.SyntaxKind.PercentToken]);
 
 const OBSERVABILITY_ROOT = /(^|\.)(console|log|logger|_logger|metrics?|stats|statsd|telemetry|tracer|span|histogram|counter|gauge|monitor|prom|otel|sentry|datadog|dd)$/i;
@@ -165,7 +155,7 @@ function follow(expr: ts.Node, derived: boolean, kind: ClockSourceKind, st: Foll
   if (ts.isBinaryExpression(p)) {
     const op = p.operatorToken.kind;
     const other = p.left === expr ? p.right : p.left;
-    if (COMPARISON.has(op)) {
+    if (COMPARISON_OPERATORS.has(op)) {
       if (kind === 'clock' && isClockDerived(other, st)) return undefined; // both sides clock: an elapsed-time check
       if (onlyLogsInBranches(p)) return undefined;
       return { use: p, how: `compared in \`${short(p)}\`` };

@@ -2,7 +2,7 @@
 // `knex({...})`, `axios.create()`, an injected `Repository<X>` typed from 'typeorm', the `tx`
 // of `prisma.$transaction(async (tx) => ...)`. The side-effect classifier asks this to tell a
 // Prisma `create` from any other `create`.
-import { ts, propertyNameText, unwrapExpression } from './ast.js';
+import { ts, propertyNameText, thisClass, unwrapExpression } from './ast.js';
 import type { Project } from './project.js';
 
 export interface Origin {
@@ -165,17 +165,6 @@ export function memberOrigin(project: Project, cls: ts.ClassLikeDeclaration, nam
   if (ext) {
     const base = project.classFromExpression(ext.expression);
     if (base && base !== cls) return memberOrigin(project, base, name, depth + 1);
-  }
-  return undefined;
-}
-
-/** The class `this` refers to (arrow functions keep the enclosing `this`). */
-export function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  let n: ts.Node | undefined = node.parent;
-  while (n) {
-    if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return n;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
-    n = n.parent;
   }
   return undefined;
 }

@@ -1,13 +1,13 @@
 // Outgoing messages and requests: where an HTTP call goes (a service of the same system, a third
 // party, a URL from the payload) and whether a publish or request carries an id of the incoming
 // delivery (its correlation/causation/trace id, its message or event id, its headers).
-import { ts, calleeName, isFunctionNode, literalValue, propertyNameText, unwrapExpression, walk } from './ast.js';
+import { ts, calleeName, isFunctionNode, literalValue, propertyNameText, thisClass, unwrapExpression, walk } from './ast.js';
 import type { Project } from './project.js';
 import type { Reach } from './reach.js';
 import { walkOwn } from './reach.js';
 import { containsFreshId, type Effect } from './effects.js';
 import { CORRELATION_KEY, type DeliveryValues } from './delivery-values.js';
-import { constructorParamIndex, thisClass } from './origins.js';
+import { constructorParamIndex } from './origins.js';
 
 export type UrlScope = 'internal' | 'external' | 'unknown';
 

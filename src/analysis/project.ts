@@ -10,8 +10,9 @@ import {
   isFunctionNode,
   objectProperty,
   propertyNameText,
+  returnedExpressions,
+  thisClass,
   unwrapExpression,
-  walk,
   type FunctionNode,
 } from './ast.js';
 import { SourceStore, type ParsedFile } from './sources.js';
@@ -725,30 +726,6 @@ export class Project {
     visit(p.sf);
     return found;
   }
-}
-
-/** The expressions a function returns (its own return statements, or an arrow's expression body). */
-function returnedExpressions(fn: FunctionNode): ts.Expression[] {
-  if (!fn.body) return [];
-  if (!ts.isBlock(fn.body)) return [fn.body];
-  const out: ts.Expression[] = [];
-  walk(fn.body, (n) => {
-    if (isFunctionNode(n) || ts.isClassLike(n)) return false;
-    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
-    return undefined;
-  });
-  return out;
-}
-
-function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  // `this` inside arrow functions refers to the enclosing non-arrow function's `this`.
-  let n: ts.Node | undefined = node.parent;
-  while (n) {
-    if (ts.isClassDeclaration(n) || ts.isClassExpression(n)) return n;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
-    n = n.parent;
-  }
-  return undefined;
 }
 
 function bindingNode(b: Binding | undefined): ts.Node | undefined {

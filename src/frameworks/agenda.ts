@@ -1,9 +1,8 @@
 // Agenda: `agenda.define(name, processor, options?)` (since v4 the processor is arg1; in v3 it was
 // arg2: `define(name, options, processor)`). `(job, done)` processors run in callback mode.
-import { ts, calleeName, walk } from '../analysis/ast.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type FrameworkAdapter, type Registration } from './types.js';
-import { callbackMode, retriesConfigured } from './job-queue-common.js';
-import { fromModule, functionsOf, hasLocalImport, receiverOf, traceValue } from './trace.js';
+import { COMMON_EVENT_IDS, type FrameworkAdapter, type Registration } from './types.js';
+import { callbackMode, jobDelivery, queueCalls, retriesConfigured } from './job-queue-common.js';
+import { functionsOf, hasLocalImport } from './trace.js';
 
 const MODULES = /^(agenda|@hokify\/agenda)$/;
 
@@ -14,12 +13,9 @@ export const agenda: FrameworkAdapter = {
     const out: Registration[] = [];
     // Recent Agenda versions take a `backoff` define option; older ones never retry by themselves.
     const retries = retriesConfigured(ctx, 'backoff', -Infinity);
-    walk(ctx.sf, (n) => {
-      if (!ts.isCallExpression(n) || calleeName(n) !== 'define' || n.arguments.length < 2) return;
-      const recv = receiverOf(n);
-      if (!recv || !traceValue(ctx.project, recv).some((t) => fromModule(t, MODULES))) return;
+    for (const n of queueCalls(ctx, 'define', MODULES, 2)) {
       const handler = functionsOf(ctx.project, n.arguments[1]).length ? n.arguments[1]! : n.arguments[2];
-      if (!handler || !functionsOf(ctx.project, handler).length) return;
+      if (!handler || !functionsOf(ctx.project, handler).length) continue;
       const callback = callbackMode(ctx, handler);
       out.push({
         handler,
@@ -27,14 +23,9 @@ export const agenda: FrameworkAdapter = {
         framework: 'agenda',
         kind: 'define',
         name: 'define',
-        delivery: delivery({
-          params: [0],
-          callbackParam: callback ? 1 : undefined,
+        delivery: jobDelivery(callback, {
           // job.attrs._id
           idFields: ['_id', ...COMMON_EVENT_IDS],
-          correlationFields: COMMON_CORRELATION,
-          timeFields: COMMON_EVENT_TIMES,
-          acksOnReturn: !callback,
           // A failure records failCount/failReason; there is no automatic retry unless a backoff is defined.
           redeliversOnThrow: retries,
           ordered: false,
@@ -42,7 +33,7 @@ export const agenda: FrameworkAdapter = {
           retryBound: retries ? { reason: 'the job is defined with a backoff (bounded retries)' } : undefined,
         }),
       });
-    });
+    }
     return out;
   },
 };

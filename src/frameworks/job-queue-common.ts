@@ -2,8 +2,9 @@
 // given as a file path (sandboxed), callback-style processors, and retry settings seen in the file.
 import { dirname, isAbsolute, relative } from 'node:path';
 import { ts, calleeName, literalValue, objectProperty, propertyNameText, unwrapExpression, walk } from '../analysis/ast.js';
-import type { AdapterContext } from './types.js';
-import { chainOf, functionsOf, isAsyncFunction, literalOf, receiverOf, traceValue } from './trace.js';
+import type { DeliveryModel } from '../model.js';
+import { COMMON_EVENT_IDS, eventDelivery, type AdapterContext } from './types.js';
+import { chainOf, fromModule, functionsOf, isAsyncFunction, literalOf, receiverOf, traceValue } from './trace.js';
 
 /**
  * A processor given as a module path (`'./processor.js'`, `path.join(__dirname, 'processor.js')`,
@@ -58,6 +59,35 @@ export function callbackMode(ctx: AdapterContext, handler: ts.Node): boolean {
 }
 
 export { isAsyncFunction };
+
+/**
+ * Calls `receiver.method(...)` with at least `minArgs` arguments whose receiver traces to `module`
+ * (`.process(` and `.define(` are too common to trust by name alone), in source order.
+ */
+export function queueCalls(ctx: AdapterContext, method: string, module: string | RegExp, minArgs = 1): ts.CallExpression[] {
+  const out: ts.CallExpression[] = [];
+  walk(ctx.sf, (n) => {
+    if (!ts.isCallExpression(n) || calleeName(n) !== method || n.arguments.length < minArgs) return;
+    const recv = receiverOf(n);
+    if (recv && traceValue(ctx.project, recv).some((t) => fromModule(t, module))) out.push(n);
+  });
+  return out;
+}
+
+/**
+ * A job processor's delivery (bull, bee-queue, agenda, NestJS bull/BullMQ processors): resolving completes the job;
+ * in callback mode (`(job, done)`) only `done()` does and the returned promise is ignored. `model`
+ * says what the queue does differently: its id and time fields, ack methods, retries.
+ */
+export function jobDelivery(callback: boolean, model: Partial<DeliveryModel>): DeliveryModel {
+  return eventDelivery({
+    params: [0],
+    callbackParam: callback ? 1 : undefined,
+    idFields: [...JOB_ID_FIELDS, ...COMMON_EVENT_IDS],
+    acksOnReturn: !callback,
+    ...model,
+  });
+}
 
 /**
  * True when a retry count is configured somewhere in the file: a property `name` (`attempts`,

@@ -4,7 +4,7 @@
 //   export const config: SubscriberConfig = { event: 'order.placed' }
 // Evidence besides the shape: an import from @medusajs, a SubscriberConfig type, or a file under `subscribers/`.
 import { ts, hasModifier, objectProperty, unwrapExpression } from '../analysis/ast.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type FrameworkAdapter, type Registration } from './types.js';
+import { eventDelivery, type FrameworkAdapter, type Registration } from './types.js';
 
 export const medusa: FrameworkAdapter = {
   name: 'medusa',
@@ -32,12 +32,9 @@ export const medusa: FrameworkAdapter = {
       framework: 'medusa',
       kind: 'subscriber',
       name: 'subscriber',
-      delivery: delivery({
+      delivery: eventDelivery({
         // ({ event: { name, data, metadata }, container })
         params: [0],
-        idFields: [...COMMON_EVENT_IDS],
-        correlationFields: COMMON_CORRELATION,
-        timeFields: COMMON_EVENT_TIMES,
         acksOnReturn: true,
         // The event bus module decides: the local bus runs subscribers in process with no retry;
         // the Redis bus queues them as BullMQ jobs, retried only when attempts are configured.

@@ -9,7 +9,7 @@
 import { ts, calleeName, literalValue, objectProperty, unwrapExpression, walk } from '../analysis/ast.js';
 import type { Project } from '../analysis/project.js';
 import type { DeliveryModel } from '../model.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
+import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, atMostOnceDelivery, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 import { enclosingLoop, fromModule, hasLocalImport, literalOf, objectLiteralOf, receiverOf, traceValue, type Trace } from './trace.js';
 
 const MODULES = /^(nats|@nats-io\/.+)$/;
@@ -187,14 +187,5 @@ function isAckNone(node: ts.Node): boolean {
 
 function coreModel(params: number[]): DeliveryModel {
   // Core NATS is at most once: no ack, no id, no redelivery.
-  return delivery({
-    params,
-    idFields: [...COMMON_EVENT_IDS],
-    correlationFields: COMMON_CORRELATION,
-    timeFields: COMMON_EVENT_TIMES,
-    acksOnReturn: false,
-    redeliversOnThrow: false,
-    ordered: false,
-    batched: false,
-  });
+  return atMostOnceDelivery(params);
 }

@@ -8,7 +8,7 @@ import type { DeliveryModel } from '../model.js';
 import { decoratedParams, decoratorArg, frameworkDecorators, optionsObject } from './nest-decorators.js';
 import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 import { golevelupDelivery } from './nestjs-rabbitmq.js';
-import { JOB_ID_FIELDS, retriesConfigured } from './job-queue-common.js';
+import { jobDelivery, retriesConfigured } from './job-queue-common.js';
 
 const BULLMQ = ['@nestjs/bullmq'];
 const BULL = ['@nestjs/bull'];
@@ -40,7 +40,7 @@ function classRegistrations(ctx: AdapterContext, cls: ts.ClassLikeDeclaration): 
   const bullmq = frameworkDecorators(ctx, cls, ['Processor'], BULLMQ)[0];
   if (bullmq) {
     const process = ownOrInheritedMethod(ctx, cls, 'process');
-    if (process) out.push({ handler: process, node: bullmq.decorator, framework: 'nestjs', kind: 'Processor', name: 'process', delivery: jobDelivery(ctx) });
+    if (process) out.push({ handler: process, node: bullmq.decorator, framework: 'nestjs', kind: 'Processor', name: 'process', delivery: bullJobDelivery(ctx) });
   }
   const cqrs = frameworkDecorators(ctx, cls, ['EventsHandler'], CQRS)[0];
   if (cqrs) {
@@ -72,7 +72,7 @@ function methodRegistrations(ctx: AdapterContext, m: ts.MethodDeclaration): Regi
 
   const bull = frameworkDecorators(ctx, m, ['Process'], BULL)[0];
   // A bull processor declaring (job, done) runs in callback mode: done() settles, the promise is ignored.
-  if (bull) return reg(bull.decorator, 'Process', jobDelivery(ctx, m.parameters.filter((p) => !p.dotDotDotToken && !p.initializer).length >= 2));
+  if (bull) return reg(bull.decorator, 'Process', bullJobDelivery(ctx, m.parameters.filter((p) => !p.dotDotDotToken && !p.initializer).length >= 2));
 
   const onEvent = frameworkDecorators(ctx, m, ['OnEvent'], EVENT_EMITTER)[0];
   if (onEvent) {
@@ -112,16 +112,11 @@ function ownOrInheritedMethod(ctx: AdapterContext, cls: ts.ClassLikeDeclaration,
  * BullMQ / bull job semantics (frameworks.md §7.1, §7.2), as the bullmq and bull adapters read them:
  * resolve completes, a throw fails the job and retries it only while `attempts` (default 1) remain.
  */
-function jobDelivery(ctx: AdapterContext, callback = false): DeliveryModel {
-  return delivery({
-    params: [0],
-    callbackParam: callback ? 1 : undefined,
-    idFields: [...JOB_ID_FIELDS, ...COMMON_EVENT_IDS],
-    correlationFields: COMMON_CORRELATION,
+function bullJobDelivery(ctx: AdapterContext, callback = false): DeliveryModel {
+  return jobDelivery(callback, {
     timeFields: ['timestamp', ...COMMON_EVENT_TIMES],
     ackMethods: ['moveToCompleted'],
     nackMethods: ['moveToFailed', 'moveToDelayed'],
-    acksOnReturn: !callback,
     redeliversOnThrow: retriesConfigured(ctx, 'attempts'),
     retryBound: { reason: 'a failed job is retried at most `attempts` times (default 1: no retry)' },
   });

@@ -6,7 +6,7 @@
 // `.on('message')` is also every EventEmitter and websocket.
 import { ts, calleeName, walk } from '../analysis/ast.js';
 import type { DeliveryModel } from '../model.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
+import { atMostOnceDelivery, type AdapterContext, type FrameworkAdapter, type Registration } from './types.js';
 import { callsOnSameReceiver, fromModule, functionsOf, hasLocalImport, listenerEvent, receiverOf, traceValue } from './trace.js';
 
 const IOREDIS = 'ioredis';
@@ -71,14 +71,5 @@ function reg(handler: ts.Node, node: ts.Node, kind: string, delivery: DeliveryMo
 
 function model(params: number[]): DeliveryModel {
   // At most once: a message is pushed once to whoever is subscribed; nothing acks, retries or persists it.
-  return delivery({
-    params,
-    idFields: [...COMMON_EVENT_IDS],
-    correlationFields: COMMON_CORRELATION,
-    timeFields: COMMON_EVENT_TIMES,
-    acksOnReturn: false,
-    redeliversOnThrow: false,
-    ordered: false,
-    batched: false,
-  });
+  return atMostOnceDelivery(params);
 }

@@ -10,6 +10,8 @@ import {
   literalValue,
   objectProperty,
   propertyNameText,
+  returnedExpressions,
+  thisClass,
   unwrapExpression,
   walk,
   type FunctionNode,
@@ -85,17 +87,6 @@ function safeResolve(project: Project, expr: ts.Node): FunctionNode[] {
   } catch {
     return [];
   }
-}
-
-function returnedExpressions(fn: FunctionNode): ts.Expression[] {
-  if (!fn.body) return [];
-  if (!ts.isBlock(fn.body)) return [fn.body];
-  const out: ts.Expression[] = [];
-  walk(fn.body, (n) => {
-    if (isFunctionNode(n) || ts.isClassLike(n)) return false;
-    if (ts.isReturnStatement(n) && n.expression) out.push(n.expression);
-  });
-  return out;
 }
 
 /** A package specifier: not relative, absolute, or a conventional path alias (`@/x`, `~/x`, `#x`) that did not resolve. */
@@ -200,16 +191,6 @@ function traceThisMember(project: Project, at: ts.Node, name: string, depth: num
     }
   });
   return out;
-}
-
-function thisClass(node: ts.Node): ts.ClassLikeDeclaration | undefined {
-  let n: ts.Node | undefined = node.parent;
-  while (n) {
-    if (ts.isClassLike(n)) return n;
-    if (ts.isFunctionDeclaration(n) || ts.isFunctionExpression(n)) return undefined;
-    n = n.parent;
-  }
-  return undefined;
 }
 
 /** A type annotation naming a library type: `NatsConnection`, `mqtt.MqttClient`, `Redis | undefined`. */

@@ -2,7 +2,7 @@
 // `schedules.task({ id, cron, run })` from `@trigger.dev/sdk` (also its `/v3` entry). The handler
 // is arg0.run: `async (payload, { ctx, signal }) => ...`.
 import { ts, objectProperty, unwrapExpression, walk } from '../analysis/ast.js';
-import { COMMON_CORRELATION, COMMON_EVENT_IDS, COMMON_EVENT_TIMES, delivery, type FrameworkAdapter, type Registration } from './types.js';
+import { eventDelivery, type FrameworkAdapter, type Registration } from './types.js';
 import { literalOf, objectLiteralOf, optionOf } from './trace.js';
 
 const MODULE = '@trigger.dev/sdk';
@@ -27,12 +27,9 @@ export const triggerDev: FrameworkAdapter = {
         framework: 'trigger.dev',
         kind: 'task',
         name: 'run',
-        delivery: delivery({
+        delivery: eventDelivery({
           params: [0],
-          // ctx.run.id identifies the run; a trigger's idempotencyKey dedups on the producer side.
-          idFields: [...COMMON_EVENT_IDS],
-          correlationFields: COMMON_CORRELATION,
-          timeFields: COMMON_EVENT_TIMES,
+          // Ids are the payload's: ctx.run.id identifies the run; a trigger's idempotencyKey dedups on the producer side.
           acksOnReturn: true,
           redeliversOnThrow: maxAttempts !== 1 && maxAttempts !== 0,
           ordered: false,

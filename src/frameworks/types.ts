@@ -68,6 +68,16 @@ export function delivery(partial: Partial<DeliveryModel>): DeliveryModel {
   };
 }
 
+/** A delivery model whose ids, correlation and times are the common payload fields; `partial` says the rest. */
+export function eventDelivery(partial: Partial<DeliveryModel>): DeliveryModel {
+  return delivery({ idFields: [...COMMON_EVENT_IDS], correlationFields: COMMON_CORRELATION, timeFields: COMMON_EVENT_TIMES, ...partial });
+}
+
+/** At most once (core NATS, Redis pub/sub): a message is pushed once; nothing acks, retries or persists it. */
+export function atMostOnceDelivery(params: number[]): DeliveryModel {
+  return eventDelivery({ params, acksOnReturn: false, redeliversOnThrow: false, ordered: false, batched: false });
+}
+
 /** Correlation fields common to every framework's headers and payloads. */
 export const COMMON_CORRELATION = [
   'correlationId',
