@@ -62,6 +62,8 @@ export interface DeliveryModel {
    * swallowed-error, floating-promise and dual-write are meaningful (frameworks.md §13).
    */
   inProcess?: boolean;
+  /** The source delivers at most once (Redis pub/sub, core NATS): no ack, no redelivery, nothing to deduplicate. */
+  atMostOnce?: boolean;
   /** The framework itself catches and only logs the handler's errors (@OnEvent suppressErrors, cqrs, Nest NATS events). */
   errorsSuppressed?: { reason: string };
   /**

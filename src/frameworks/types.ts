@@ -75,7 +75,7 @@ export function eventDelivery(partial: Partial<DeliveryModel>): DeliveryModel {
 
 /** At most once (core NATS, Redis pub/sub): a message is pushed once; nothing acks, retries or persists it. */
 export function atMostOnceDelivery(params: number[]): DeliveryModel {
-  return eventDelivery({ params, acksOnReturn: false, redeliversOnThrow: false, ordered: false, batched: false });
+  return eventDelivery({ params, acksOnReturn: false, redeliversOnThrow: false, ordered: false, batched: false, atMostOnce: true });
 }
 
 /** Correlation fields common to every framework's headers and payloads. */
