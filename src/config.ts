@@ -194,7 +194,9 @@ const LOADERS = {
 
 /** The reason in a loader's error, on one line: no `JSON Error in <file>` header, no code frame. */
 function reasonOf(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
+  // Parsers may colour their code frames (when FORCE_COLOR is set): compare the plain text.
+  // eslint-disable-next-line no-control-regex
+  const message = (e instanceof Error ? e.message : String(e)).replace(/\u001b\[[0-9;]*m/g, '');
   const lines = message
     .split('\n')
     .map((l) => l.trim())

@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
+import { sharedDir } from './shared.js';
 import addFormats from 'ajv-formats';
 
 const require = createRequire(import.meta.url);
@@ -30,7 +31,7 @@ export function sarifValidators(): SarifValidator[] {
   const out: SarifValidator[] = [];
   const pkgSchema = require.resolve('@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json');
   out.push(compile('@microsoft/jest-sarif rtm.5', JSON.parse(readFileSync(pkgSchema, 'utf8')) as object));
-  const oasis = resolve(process.cwd(), '../shared/reference/sarif-schema-2.1.0.json');
+  const oasis = resolve(sharedDir, 'reference/sarif-schema-2.1.0.json');
   if (existsSync(oasis)) out.push(compile('OASIS 2.1.0 errata01', JSON.parse(readFileSync(oasis, 'utf8')) as object));
   return out;
 }
