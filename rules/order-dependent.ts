@@ -173,6 +173,54 @@ function constantStateOfEventRecord(w: StateWrite, project: Project, carries: (n
   return undefined;
 }
 
+/**
+ * The write sits in a catch clause, or right before a `throw`: it records that processing this
+ * delivery failed (`status: 'failed'`), an outcome of the handler's own work at this moment,
+ * not a state the event carries that a late event could set back.
+ */
+function recordsOwnFailure(node: ts.Node, fn: ts.Node): boolean {
+  let child: ts.Node = node;
+  for (let n = node.parent; n && n !== fn; child = n, n = n.parent) {
+    if (ts.isCatchClause(n)) return true;
+    if (isFunctionNode(n)) return false;
+    if (ts.isBlock(n)) {
+      const i = n.statements.indexOf(child as ts.Statement);
+      if (i >= 0 && n.statements.slice(i + 1).some((st) => ts.isThrowStatement(st))) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * The function moves the same field of the same store through several fixed states in sequence
+ * (`status: 'indexing'`, then `'indexed'` / `'skipped'` later in the same run): a progress
+ * lifecycle of the handler's own work, recomputed on every run, not a state the event carries.
+ * Writes in exclusive branches (`if (evt.type === 'paid') ... else ...`) do not count.
+ */
+function drivesOwnLifecycle(w: StateWrite, state: { field: string; value: string }, writes: readonly StateWrite[], project: Project): boolean {
+  return writes.some((o) => {
+    if (o === w || o.api !== w.api) return false;
+    const other = o.assigned?.find((a) => a.field === state.field);
+    const value = other && constantText(other.value, project);
+    if (value === undefined || value === state.value) return false;
+    const [first, second] = o.node.pos < w.node.pos ? [o.node, w.node] : [w.node, o.node];
+    return precedesInSequence(first, second);
+  });
+}
+
+/** `first` runs before `second` on every path that reaches `second`: its statement is an earlier sibling of one holding `second`. */
+function precedesInSequence(first: ts.Node, second: ts.Node): boolean {
+  let child: ts.Node = first;
+  for (let n = first.parent; n && !isFunctionNode(n); child = n, n = n.parent) {
+    if (ts.isBlock(n) || ts.isSourceFile(n)) {
+      const i = n.statements.indexOf(child as ts.Statement);
+      if (i >= 0 && second.pos >= n.statements[i]!.end && second.end <= n.end) return true;
+      return false;
+    }
+  }
+  return false;
+}
+
 export interface OrderHazard {
   write: StateWrite;
   /** Set when the write is reported for a constant lifecycle state on a record the event selects. */
@@ -200,6 +248,8 @@ export function orderHazards(reach: Reach, project: Project, handler: Handler): 
       const fromEvent = writesEventData(w, r, carries);
       const constantState = fromEvent ? undefined : constantStateOfEventRecord(w, project, carries);
       if (!fromEvent && !constantState) continue;
+      if (constantState && recordsOwnFailure(w.node, r.fn)) continue;
+      if (constantState && drivesOwnLifecycle(w, constantState, writes, project)) continue;
       if (guarded(w, r, { project, isLoaded: (id) => isLoadedEntityRef(id, loadCtx) })) continue;
       out.push({ write: w, constantState });
     }

@@ -41,6 +41,7 @@ const OBSERVABILITY_ROOT = /(^|\.)(console|log|logger|_logger|metrics?|stats|sta
 const OBSERVABILITY_METHOD = /^(debug|info|warn|warning|error|trace|fatal|log|verbose|timing|timer|gauge|histogram|observe|addMetric|putMetric|putMetricData|recordValue|record|increment|decrement|distribution|setAttribute|setAttributes|addEvent|captureMessage|captureException)$/;
 const TIMER_CALL = /^(setTimeout|setInterval|setImmediate|sleep|delay|wait|waitFor|backoff|retry|changeVisibility|moveToDelayed|extendLock|nak)$/i;
 const TIMER_FIELD = /delay|timeout|ttl|backoff|retry|interval|jitter|visibility|lock|lease|expires?_?in|wait|sleep|poll|heartbeat|duration|elapsed|latency|took|age/i;
+const RETENTION_OPERAND = /(?:^|[^A-Za-z])ttl|Ttl|TTL|[Rr]etention/;
 const STAMP_METHOD = /^(toISOString|toJSON|toString|toUTCString|getTime|valueOf|toDate|toMillis|toSeconds|unix|format|slice|substring|toFixed|trim|toLocaleString|toLocaleDateString)$/;
 
 function isObservabilityCall(call: ts.CallExpression): boolean {
@@ -162,6 +163,8 @@ function follow(expr: ts.Node, derived: boolean, kind: ClockSourceKind, st: Foll
     }
     if (ARITHMETIC.has(op)) {
       if (kind === 'clock' && isClockDerived(other, st)) return undefined; // now - start: a duration
+      // now + ttl: when a cached or remembered record expires, housekeeping like a queue delay, not a business deadline.
+      if (kind === 'clock' && RETENTION_OPERAND.test(other.getText())) return undefined;
       return follow(p, true, kind, st, depth + 1);
     }
     if (op === ts.SyntaxKind.QuestionQuestionToken || op === ts.SyntaxKind.BarBarToken) {

@@ -71,6 +71,24 @@ function returnsNullable(fn: ts.Node): boolean {
   return /\bnull\b|\bundefined\b|\?\s*$/.test(fn.type.getText());
 }
 
+/**
+ * Does the function hand back its result later (async, or a declared Promise/thenable)? A store
+ * read is asynchronous; a synchronous `T | null` function is an in-memory lookup (a registry, a
+ * map, a parser), not a load of an entity an earlier event created.
+ */
+function isAsyncFunction(fn: ts.Node): boolean {
+  if (!isFunctionNode(fn)) return false;
+  if (ts.getCombinedModifierFlags(fn as ts.Declaration) & ts.ModifierFlags.Async) return true;
+  return !!fn.type && isThenableType(fn.type);
+}
+
+/** `Promise<T | null>`, `Query<...>`, or a union holding one (the outer type, not a member's). */
+function isThenableType(t: ts.TypeNode): boolean {
+  if (ts.isParenthesizedTypeNode(t)) return isThenableType(t.type);
+  if (ts.isUnionTypeNode(t)) return t.types.some(isThenableType);
+  return ts.isTypeReferenceNode(t) && /^(Promise|PromiseLike|Query|Observable|Thenable)$/.test(t.typeName.getText().split('.').pop() ?? '');
+}
+
 function returnsNonNull(fn: ts.Node): boolean {
   return isFunctionNode(fn) && !!fn.type && !returnsNullable(fn) && !/\bany\b|\bunknown\b/.test(fn.type.getText());
 }
@@ -83,7 +101,7 @@ function loadKind(call: ts.CallExpression, ctx: LoadContext, depth = 0): { api: 
     // `getClient()`, `currentConfig()` return a dependency, not an entity an event refers to.
     if (!call.arguments.length) return undefined;
     const t = targets[0]!;
-    if (returnsNullable(t)) return { api: accessChain(call.expression) ?? calleeName(call) ?? 'load', throws: false };
+    if (returnsNullable(t)) return isAsyncFunction(t) ? { api: accessChain(call.expression) ?? calleeName(call) ?? 'load', throws: false } : undefined;
     if (returnsNonNull(t) || depth > 2) return undefined;
     let found: { api: string; throws: boolean } | undefined;
     walk(t, (n) => {
@@ -159,6 +177,8 @@ export function entityLoadsIn(fn: ts.Node, ctx: LoadContext, walkOwn: (fn: ts.No
       }
       // const [row] = await db.select()... / await pool.query('SELECT ...'); const { rows: [row] } = ...
       const chain = chainNames(call);
+      // const [a, b] = await Promise.all([...]): results of several calls, not the rows of one query.
+      if (/^Promise\.(all|allSettled|race|any)$/.test(accessChain(call.expression) ?? '')) return;
       const isList = chain.some((s) => LIST_QUERY.has(s.name)) && (chain.some((s) => s.name !== 'query' && s.name !== 'execute') || isSelectSql(call));
       if (ts.isArrayBindingPattern(n.name) && isList && (isSelectSql(call) || !chain.some((s) => s.name === 'query' || s.name === 'execute'))) {
         const el = n.name.elements[0];
@@ -212,6 +232,8 @@ function assertsPresent(cond: ts.Expression, name: string): boolean {
     }
     if (op === ts.SyntaxKind.InstanceOfKeyword) return isName(e.left, name);
   }
+  // if (x?.prop), if (x.prop.y): a truthy member of x means x exists
+  if ((ts.isPropertyAccessExpression(e) || ts.isElementAccessExpression(e)) && rootName(e) === name) return true;
   // x?.prop === value: true only when x exists
   if (ts.isBinaryExpression(e) && (e.operatorToken.kind === ts.SyntaxKind.EqualsEqualsEqualsToken || e.operatorToken.kind === ts.SyntaxKind.GreaterThanToken || e.operatorToken.kind === ts.SyntaxKind.LessThanToken)) {
     return rootName(e.left) === name || rootName(e.right) === name;

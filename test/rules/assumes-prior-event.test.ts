@@ -105,4 +105,18 @@ describe('assumes-prior-event', () => {
     const H = `${PRISMA}\nclass Billing { private client: { entitlement(x: string): Promise<boolean> } | null = null; async getClient(): Promise<{ entitlement(x: string): Promise<boolean> } | null> { return this.client; } }\nconst billing = new Billing();`;
     expect(run(`const c = await billing.getClient();\nawait c.entitlement(evt.workspaceId);`, H)).toHaveLength(0);
   });
+  it('takes a truthy member test (`if (x?.field)`) as narrowing x', () => {
+    const body = `let reuse: string | undefined;\nconst prev = await prisma.call.findFirst({ where: { legId: evt.legId } });\nif (prev?.threadId) {\n  reuse = prev.threadId;\n  console.log('reusing', prev.id);\n}\nawait prisma.call.create({ data: { legId: evt.legId, threadId: reuse ?? evt.fallback } });`;
+    expect(run(body)).toHaveLength(0);
+    expect(run(`const prev = await prisma.call.findFirst({ where: { legId: evt.legId } });\nif (evt.reuse) console.log(prev.threadId);`)).toHaveLength(1);
+  });
+
+  it('does not take a synchronous in-memory lookup that may return null for an entity load', () => {
+    const H = `${PRISMA}\nconst registry: Record<string, { run(e: unknown): Promise<void> }> = {};\nfunction findRoute(kind: string): { run(e: unknown): Promise<void> } | null { return registry[kind] ?? null; }\nasync function findAccount(id: string): Promise<{ plan: string } | null> { return prisma.account.findUnique({ where: { id } }); }`;
+    expect(run(`const route = findRoute(evt.kind);\nif (!route) return;\nawait route.run(evt);`, H)).toHaveLength(0);
+    expect(run(`const acct = await findAccount(evt.accountId);\nif (!acct) return;\nconsole.log(acct.plan);`, H)).toHaveLength(1);
+  });
+  it('does not take `const [a, b] = await Promise.all([...])` for the first row of a query', () => {
+    expect(run(`const [orders, count] = await Promise.all([prisma.order.findMany({ where: { userId: evt.userId } }), prisma.order.count({ where: { userId: evt.userId } })]);\nconsole.log(orders.length, count);`)).toHaveLength(0);
+  });
 });

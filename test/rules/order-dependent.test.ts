@@ -211,6 +211,22 @@ describe('order-dependent', () => {
       ).toHaveLength(0);
     });
 
+    it("does not report the handler recording its own failure (in a catch, or right before a throw), only the event's state", () => {
+      const M = `import mongoose from 'mongoose';\nconst Campaign = mongoose.model('Campaign', new mongoose.Schema({}));\ndeclare function send(x: unknown): Promise<void>;`;
+      expect(run(`try {\n  await send(evt.payload);\n} catch (err) {\n  await Campaign.updateOne({ _id: evt.campaignId }, { $set: { status: 'failed' } });\n  throw err;\n}`, M)).toHaveLength(0);
+      expect(run(`if (!evt.channel) {\n  await Campaign.updateOne({ _id: evt.campaignId }, { $set: { status: 'failed' } });\n  throw new Error('unknown channel');\n}\nawait send(evt.payload);`, M)).toHaveLength(0);
+      // The same write on the success path is the event's state and stays reported.
+      expect(run(`await send(evt.payload);\nawait Campaign.updateOne({ _id: evt.campaignId }, { $set: { status: 'sent' } });`, M)).toHaveLength(1);
+    });
+
+    it("does not report a progress lifecycle the handler drives itself in sequence, but does report the event's alternative states", () => {
+      const M = `import mongoose from 'mongoose';\nconst Doc = mongoose.model('Doc', new mongoose.Schema({}));\ndeclare function fetchSource(id: string): Promise<string | undefined>;`;
+      expect(
+        run(`await Doc.updateMany({ sourceId: evt.sourceId }, { $set: { indexStatus: 'indexing' } });\nconst text = await fetchSource(evt.sourceId);\nif (!text) {\n  await Doc.updateMany({ sourceId: evt.sourceId }, { $set: { indexStatus: 'skipped' } });\n  return;\n}\nawait Doc.updateMany({ sourceId: evt.sourceId }, { $set: { indexStatus: 'indexed' } });`, M),
+      ).toHaveLength(0);
+      expect(run(`if (evt.type === 'paid') await Doc.updateOne({ _id: evt.docId }, { $set: { status: 'paid' } });\nelse await Doc.updateOne({ _id: evt.docId }, { $set: { status: 'refunded' } });`, M)).toHaveLength(2);
+    });
+
     it('does not report look-alikes: a key loaded from the store, no event key, a non-lifecycle field, the delivery id, a completion stamp', () => {
       // The record was picked by a query, not by the event.
       expect(run(`const o = await prisma.order.findFirst({ where: { paid: true } });\nawait prisma.order.update({ where: { id: o!.id }, data: { status: 'shipped' } });`, PRISMA)).toHaveLength(0);

@@ -50,6 +50,12 @@ describe('wall-clock-dependence', () => {
     expect(run(`if (Math.random() < 0.01) logger.debug('sampled', evt);`)).toHaveLength(0);
   });
 
+  it('does not report a retention expiry counted from now (now + ttl), but does report a business deadline', () => {
+    expect(run(`const expiresAt = new Date(Date.now() + evt.cacheTtlMinutes * 60_000);\nawait pool.query('UPDATE memo SET data = $1, expires_at = $2 WHERE k = $3', [evt.data, expiresAt, evt.key]);`)).toHaveLength(0);
+    expect(run(`const MEMORY_TTL_MS = 3_600_000;\nconst memo = { data: evt.data, expiresAt: new Date(Date.now() + MEMORY_TTL_MS) };\nawait pool.query('INSERT INTO memo VALUES ($1)', [memo]);`)).toHaveLength(0);
+    expect(run(`const GRACE_MS = 7 * 86_400_000;\nconst account = { id: evt.accountId, graceEndsAt: new Date(Date.now() + GRACE_MS) };\nawait pool.query('INSERT INTO grace VALUES ($1)', [account]);`)).toHaveLength(1);
+  });
+
   it('does not report the wall clock as a fallback when the event carries no time', () => {
     expect(run(`const at = evt.occurredAt ? new Date(evt.occurredAt) : new Date();\nif (at.getHours() > 20) await pool.query('INSERT INTO n VALUES ($1)', [evt.id]);`)).toHaveLength(0);
     expect(run(`const at = evt.occurredAt ?? Date.now();\nawait pool.query('INSERT INTO n VALUES ($1, $2)', [evt.id, at]);`)).toHaveLength(0);
