@@ -11,11 +11,12 @@
 // A call is an effect only when its library is known (from imports, constructor injection,
 // `new`, factory calls) or its SQL text says so; unknown calls are not effects unless
 // config.sideEffects names them.
-import { ts, accessChain, calleeName, isFunctionNode, literalValue, objectProperty, propertyNameText, stringText, unwrapExpression, walk } from './ast.js';
+import { ts, accessChain, calleeName, functionName, isFunctionNode, literalValue, objectProperty, propertyNameText, stringText, unwrapExpression, walk } from './ast.js';
 import type { Project } from './project.js';
 import { walkOwn, type Reach, type ReachedFunction } from './reach.js';
 import { familyOf, originOf, type Family } from './origins.js';
 import { hasIncrement, isConditionalWhere, readSql, type SqlStatement } from './sql.js';
+import { deferredWithin, isDeferredFunction } from './deferred.js';
 import type { ResolvedConfig } from '../config.js';
 
 export type EffectKind =
@@ -94,6 +95,8 @@ export function functionEffects(fn: ts.Node, ctx: EffectContext): Effect[] {
   if (hit) return hit;
   const out: Effect[] = [];
   walkOwn(fn, (n) => {
+    // A returned object's member or a function stored on a property runs later, for someone else.
+    if (n !== fn && isFunctionNode(n) && isDeferredFunction(n)) return false;
     if (ts.isCallExpression(n) || ts.isTaggedTemplateExpression(n)) {
       let e: Effect | undefined;
       try {
@@ -111,8 +114,20 @@ export function functionEffects(fn: ts.Node, ctx: EffectContext): Effect[] {
 /** Every effect in a handler's reach, in reach order (handler first) and source order. */
 export function effectsOf(reach: Reach, ctx: EffectContext): LocatedEffect[] {
   const out: LocatedEffect[] = [];
-  for (const r of reach.functions) for (const effect of functionEffects(r.fn, ctx)) out.push({ effect, reached: r });
+  const roots = new Set<ts.Node>(reach.functions.filter((r) => r.depth === 0).map((r) => r.fn));
+  for (const r of reach.functions) {
+    if (reachedOnlyLater(r, roots)) continue;
+    for (const effect of functionEffects(r.fn, ctx)) out.push({ effect, reached: r });
+  }
   return out;
+}
+
+/** A function reached through a call that sits in a deferred function of its caller (a returned callback), so not run by the handler. */
+function reachedOnlyLater(r: ReachedFunction, roots: Set<ts.Node>): boolean {
+  return r.chain.some((edge, i) => {
+    const caller = i === 0 ? undefined : r.chain[i - 1]!.target;
+    return deferredWithin(edge.call, (n) => (caller ? n === caller : roots.has(n)));
+  });
 }
 
 // ---------------------------------------------------------------- call chains
@@ -1001,10 +1016,52 @@ function http(family: Family, segs: Segment[], call: ts.CallExpression, ctx: Eff
   const lit = url ? literalValue(url) : undefined;
   const target = url ? (typeof lit === 'string' ? lit : url.getText().replace(/\s+/g, ' ')) : undefined;
   const base = { node: call, library: family, op: o, target, http: { method, url }, outgoing: [body, config].filter((x): x is ts.Expression => !!x) };
+  if (method === 'POST' && !key && postIsQuery(call, body)) return { ...base, kind: 'read' };
   if (method === 'POST') return { ...base, kind: 'http', idempotencyKey: key, idempotentBecause: key ? 'an Idempotency-Key header' : undefined };
   if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return { ...base, kind: 'read' };
   if (method === 'DELETE') return { ...base, kind: 'delete' };
   return { ...base, kind: 'absolute-write', idempotencyKey: key };
+}
+
+/**
+ * A POST that only asks a question: a GraphQL `query` operation, or a request whose answer a
+ * query-named function returns (`getVersion() { const r = await axios.post(...); return r.data }`).
+ * Repeating it changes nothing, so it is a read, like a GET.
+ */
+function postIsQuery(call: ts.CallExpression, body: ts.Expression | undefined): boolean {
+  const payload = jsonPayload(body);
+  const q = textOf(prop(objectOf(payload), 'query'));
+  if (q !== undefined) return /^\s*(query\b|\{)/.test(q);
+  const fn = enclosingNamedFunction(call);
+  const name = fn && functionName(fn);
+  if (!name || !QUERY_NAME.test(name) || WRITE_WORD.test(name)) return false;
+  return answerIsUsed(call);
+}
+
+const QUERY_NAME = /^(get|find|fetch|lookup|lookUp|query|search|resolve|list|count|calculate|compute|estimate|preview|quote|check|validate|verify|is|has)([A-Z_]|$)/;
+/** Names that announce a write although they start like a query: getOrCreateX, fetchAndStoreX, checkAndSendX. */
+const WRITE_WORD = /(Create|Insert|Add|Save|Store|Send|Post|Publish|Notify|Upload|Submit|Register|Charge|Update|Upsert|Delete|Remove|Trigger|Enqueue|Emit|Sync|Import|Record|Log)|^check(In|Out)/;
+
+/** JSON.stringify(x) -> x; anything else as is. */
+function jsonPayload(body: ts.Expression | undefined): ts.Expression | undefined {
+  if (!body) return undefined;
+  const b = unwrapExpression(body);
+  if (ts.isCallExpression(b) && accessChain(b.expression) === 'JSON.stringify' && b.arguments[0]) return b.arguments[0];
+  return b;
+}
+
+function enclosingNamedFunction(node: ts.Node): ts.Node | undefined {
+  for (let n: ts.Node | undefined = node.parent; n; n = n.parent) if (isFunctionNode(n)) return n;
+  return undefined;
+}
+
+/** The request's response is kept or returned: `const r = await post(...)`, `return post(...)`, `(await post(...)).data`. */
+function answerIsUsed(call: ts.CallExpression): boolean {
+  let n: ts.Node = call;
+  while (n.parent && (ts.isAwaitExpression(n.parent) || ts.isParenthesizedExpression(n.parent) || ts.isAsExpression(n.parent))) n = n.parent;
+  const p = n.parent;
+  if (!p) return false;
+  return ts.isVariableDeclaration(p) || ts.isReturnStatement(p) || (ts.isArrowFunction(p) && p.body === n) || ts.isPropertyAccessExpression(p) || (ts.isBinaryExpression(p) && p.operatorToken.kind === ts.SyntaxKind.EqualsToken && p.right === n);
 }
 
 // ---- email, SMS, push

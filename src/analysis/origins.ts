@@ -2,7 +2,7 @@
 // `knex({...})`, `axios.create()`, an injected `Repository<X>` typed from 'typeorm', the `tx`
 // of `prisma.$transaction(async (tx) => ...)`. The side-effect classifier asks this to tell a
 // Prisma `create` from any other `create`.
-import { ts, propertyNameText, thisClass, unwrapExpression } from './ast.js';
+import { ts, isInside, propertyNameText, returnedExpressions, thisClass, unwrapExpression, walk } from './ast.js';
 import type { Project } from './project.js';
 
 export interface Origin {
@@ -46,7 +46,7 @@ function compute(project: Project, node: ts.Node, depth: number): Origin | undef
     if (ts.isIdentifier(e.expression) && e.expression.text === 'require' && e.arguments[0] && ts.isStringLiteral(e.arguments[0])) {
       return { module: e.arguments[0].text, name: '*' };
     }
-    return originOf(project, e.expression, depth + 1);
+    return originOf(project, e.expression, depth + 1) ?? returnedOrigin(project, e, depth + 1);
   }
   if (ts.isNewExpression(e)) return originOf(project, e.expression, depth + 1);
   if (ts.isAwaitExpression(e)) return originOf(project, e.expression, depth + 1);
@@ -262,4 +262,36 @@ export function familyOf(origin: Origin | undefined): Family | undefined {
   if (!origin) return undefined;
   for (const [re, f] of FAMILIES) if (re.test(origin.module)) return f;
   return undefined;
+}
+
+/**
+ * The origin of what a project function returns: `getQueue(name).add(...)` where getQueue returns a
+ * cached `new Queue(...)`. A returned local `let` counts with every value assigned to it in the function.
+ */
+function returnedOrigin(project: Project, call: ts.CallExpression, depth: number): Origin | undefined {
+  if (depth > 10) return undefined;
+  for (const t of project.resolveFunctions(call.expression)) {
+    if (t.kind !== 'function') continue;
+    for (const r of returnedExpressions(t.fn)) {
+      const o = originOf(project, r, depth + 1) ?? localAssignmentOrigin(project, t.fn, r, depth + 1);
+      if (o) return o;
+    }
+  }
+  return undefined;
+}
+
+function localAssignmentOrigin(project: Project, fn: ts.Node, returned: ts.Expression, depth: number): Origin | undefined {
+  const id = unwrapExpression(returned);
+  if (!ts.isIdentifier(id)) return undefined;
+  const b = project.lookup(id);
+  if (b?.kind !== 'var' || !isInside(b.decl, fn)) return undefined;
+  let out: Origin | undefined;
+  walk(fn, (n) => {
+    if (out) return false;
+    if (ts.isBinaryExpression(n) && n.operatorToken.kind === ts.SyntaxKind.EqualsToken && ts.isIdentifier(n.left) && n.left.text === id.text) {
+      out = originOf(project, n.right, depth + 1);
+    }
+    return undefined;
+  });
+  return out;
 }

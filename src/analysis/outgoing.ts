@@ -211,10 +211,11 @@ export function carriesIncomingId(e: Effect, ctx: Ctx): boolean {
   return (e.outgoing ?? []).some((x) => carries(x, ctx, seen, 0, true));
 }
 
-const SERIALISERS = /^(stringify|from|encode|serialize|serialise|toBuffer|marshall|pack)$/;
+// Calls that pass their argument's content through (JSON.parse(JSON.stringify(x)) is a deep copy).
+const SERIALISERS = /^(stringify|parse|from|encode|serialize|serialise|toBuffer|marshall|pack|structuredClone|cloneDeep)$/;
 
 function carries(expr: ts.Node, ctx: Ctx, seen: Set<ts.Node>, depth: number, top: boolean): boolean {
-  if (depth > 6 || seen.has(expr) || !ts.isExpression(expr)) return false;
+  if (depth > 16 || seen.has(expr) || !ts.isExpression(expr)) return false;
   seen.add(expr);
   const e = unwrapExpression(expr);
   const k = ctx.values.kindOf(e);
@@ -234,6 +235,10 @@ function carries(expr: ts.Node, ctx: Ctx, seen: Set<ts.Node>, depth: number, top
   }
   if (ts.isArrayLiteralExpression(e)) return e.elements.some((x) => carries(ts.isSpreadElement(x) ? x.expression : x, ctx, seen, depth + 1, true));
   if (ts.isTemplateExpression(e) || ts.isBinaryExpression(e) || ts.isConditionalExpression(e)) return ctx.values.holdsIncomingId(e);
+  // An envelope built by a library class around the fields: new CloudEvent({ id, traceparent, data }).
+  if (ts.isNewExpression(e) && !ctx.project.classFromExpression(e.expression)) {
+    return (e.arguments ?? []).some((a) => carries(a, ctx, seen, depth + 1, true));
+  }
   if (ts.isCallExpression(e)) {
     const n = calleeName(e) ?? '';
     if (SERIALISERS.test(n)) return e.arguments.some((a) => carries(a, ctx, seen, depth + 1, true));

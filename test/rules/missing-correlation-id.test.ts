@@ -34,6 +34,15 @@ describe('missing-correlation-id', () => {
     expect(missing(kafka('', '', `      await producer.send({ topic: 't', messages: [{ value: 'x', headers: message.headers }] });`))).toHaveLength(0);
   });
 
+  it('a trace parent inside a library envelope, deep-copied and serialised, counts; the same envelope without it does not', () => {
+    const publish = (fields: string) => `      const envelope = { ...JSON.parse(JSON.stringify(new CloudEvent({ id: randomUUID(), type: 'points.added', data: { orderId: evt.orderId }${fields} }))) };
+      const entries = [{ EventBusName: process.env.BUS, Detail: JSON.stringify(envelope), DetailType: 'points.added', Source: 'loyalty' }];
+      await producer.send({ topic: 'points.v2', messages: [{ value: JSON.stringify(entries) }] });`;
+    const imports = `import { CloudEvent } from 'cloudevents';\nimport { randomUUID } from 'node:crypto';`;
+    expect(missing(kafka(imports, '', `      const traceparent = evt.correlationId;\n${publish(', traceparent')}`))).toHaveLength(0);
+    expect(missing(kafka(imports, '', publish('')))).toHaveLength(1);
+  });
+
   it('headers built in a variable (NATS-style set calls, a const object)', () => {
     const body = `      const headers: Record<string, string> = {};
       headers['x-correlation-id'] = evt.correlationId;
