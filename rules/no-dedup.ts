@@ -10,18 +10,15 @@ import { describeEffect, repeatConsequence } from '../src/analysis/effect-text.j
 /** Counters kept for operations, not business state (metrics, rate limits, locks, retry counts). */
 const OPERATIONAL_KEY = /metric|stats?\b|rate|limit|throttl|attempt|retr|lock|hits|views|heartbeat/i;
 
-/** Brokers whose plain subscriptions deliver at most once (frameworks.md: Redis pub/sub, core NATS, MQTT QoS 0). */
-const AT_MOST_ONCE_BROKERS = new Set(['redis-pubsub', 'nats', 'mqtt']);
-
 /**
- * A delivery that never comes twice: an at-most-once broker whose model has no ack or nack, nothing
- * settled on return, no redelivery on a throw, no auto-ack protocol and no completion callback
- * (JetStream and MQTT QoS 1 models carry one of those). With no second delivery there is nothing
- * to deduplicate. An unknown transport (a NestJS handler with no transport in sight) is not assumed.
+ * A delivery that never comes twice: the adapter says the source is at-most-once (Redis pub/sub,
+ * core NATS) and the model has no ack or nack, nothing settled on return, no redelivery on a throw,
+ * no auto-ack protocol and no completion callback. With no second delivery there is nothing to
+ * deduplicate. An unknown transport (a NestJS handler with no transport in sight) is not assumed.
  */
 function atMostOnce(h: Handler): boolean {
   const d = h.delivery;
-  if (!AT_MOST_ONCE_BROKERS.has(h.framework)) return false;
+  if (!d.atMostOnce) return false;
   return !d.ackMethods.length && !d.nackMethods.length && !d.acksOnReturn && !d.redeliversOnThrow && !d.autoAck && d.callbackParam === undefined;
 }
 
