@@ -1,6 +1,6 @@
 // floating-promise: Async work inside a handler is started and not awaited, so the delivery is acknowledged before the work ends.
 import { ts, snippet, walk } from '../src/analysis/ast.js';
-import { floatingSites, type FloatingSite } from '../src/analysis/async-calls.js';
+import { floatingSites, inWorkflowComposition, type FloatingSite } from '../src/analysis/async-calls.js';
 import { walkOwn } from '../src/analysis/reach.js';
 import { ackAfter } from '../src/analysis/acks.js';
 import { isCallbackRef, reachedOfNode, settleOf, type FlowContext } from '../src/analysis/flow.js';
@@ -56,6 +56,7 @@ export const floatingPromise: Rule = {
         if (site.why === 'then' && settlesInChain(site.node, flow)) continue;
         // run(job, done): the callback reports when the work ends, so nothing is left floating.
         if (site.node.arguments.some((a) => isCallbackRef(a, flow))) continue;
+        if (inWorkflowComposition(site.node, ctx.project)) continue;
         ctx.report(
           site.node,
           `${describe(site)}, so ${settlement(site, flow)}: ` +

@@ -1,8 +1,8 @@
 // swallowed-error: A failure inside the handler is caught and dropped, so the delivery is acknowledged as a success.
-import { ts, isFunctionNode, snippet, walk } from '../src/analysis/ast.js';
+import { ts, functionName, isFunctionNode, snippet, walk } from '../src/analysis/ast.js';
 import { ackAfter, type SettleSite } from '../src/analysis/acks.js';
 import { asyncCallKind } from '../src/analysis/async-calls.js';
-import { catchSites, type CatchSite } from '../src/analysis/catches.js';
+import { catchSites, offWorkPath, type CatchSite } from '../src/analysis/catches.js';
 import { isJump, type FlowContext } from '../src/analysis/flow.js';
 import type { Rule } from '../src/rule.js';
 
@@ -45,6 +45,15 @@ function failingWork(site: CatchSite, flow: FlowContext): string {
   return found ? snippet(found, 50) : 'the work';
 }
 
+/** For a catch in a function the handler calls: ` in \`fn\` (reached through \`call\`)`, so repeats across handlers read clearly. */
+function placeOf(site: CatchSite): string {
+  if (site.reached.depth === 0) return '';
+  const name = functionName(site.reached.fn) ?? 'a called function';
+  const first = site.reached.chain[0]?.call;
+  const via = first && site.reached.depth > 1 ? `, reached through \`${snippet(first, 40)}\`` : '';
+  return ` in \`${name}\`${via}`;
+}
+
 export const swallowedError: Rule = {
   id: 'swallowed-error',
   defaultLevel: 'error',
@@ -52,17 +61,19 @@ export const swallowedError: Rule = {
   tags: ['reliability', 'message-loss'],
   precision: 'high',
   check(ctx) {
-    const flow: FlowContext = { handler: ctx.handler, reach: ctx.reach, project: ctx.project };
+    const flow: FlowContext = { handler: ctx.handler, reach: ctx.reach, project: ctx.project, config: ctx.config };
     for (const site of catchSites(flow)) {
       const v = site.verdict;
       if (v.outcome !== 'swallows' && !(v.outcome === 'returns-value' && site.reached.depth === 0)) continue;
       const after = successAfter(site, flow);
       if (!after) continue;
+      if (offWorkPath(site, flow)) continue;
       const work = failingWork(site, flow);
+      const where = placeOf(site);
       const what =
-        site.kind === 'all-settled' ? `\`${work}\` never reads its rejected results`
-        : site.kind === 'promise-catch' ? `The \`.catch\` on \`${work}\` ${v.how}`
-        : `The catch around \`${work}\` ${v.how}`;
+        site.kind === 'all-settled' ? `\`${work}\`${where} never reads its rejected results`
+        : site.kind === 'promise-catch' ? `The \`.catch\` on \`${work}\`${where} ${v.how}`
+        : `The catch around \`${work}\`${where} ${v.how}`;
       ctx.report(
         site.node,
         `${what} and ${after}: a failed attempt is never retried and the message's work is lost. ` +

@@ -353,3 +353,18 @@ export function floatingSites(fn: ts.Node, project: Project, reach: Reach, walkO
   });
   return out;
 }
+
+/**
+ * Medusa workflow composition: the function given to `createWorkflow` runs once to record the steps, and a
+ * step call there returns a placeholder (WorkflowData), not a promise; the workflow engine runs and awaits the steps.
+ */
+export function inWorkflowComposition(node: ts.Node, project: Project): boolean {
+  for (let p: ts.Node | undefined = node.parent; p; p = p.parent) {
+    if (!isFunctionNode(p) || !p.parent || !ts.isCallExpression(p.parent)) continue;
+    const callee = p.parent.expression;
+    if (!ts.isIdentifier(callee) || callee.text !== 'createWorkflow') continue;
+    const b = quietLookup(project, callee);
+    if (b?.kind === 'import' && /^@medusajs\//.test(b.module)) return true;
+  }
+  return false;
+}

@@ -6,11 +6,14 @@ import { ts, calleeName, isFunctionNode, literalValue, unwrapExpression, type Fu
 import type { Project } from './project.js';
 import { walkOwn, type Reach, type ReachedFunction } from './reach.js';
 import type { Handler } from '../model.js';
+import type { ResolvedConfig } from '../config.js';
 
 export interface FlowContext {
   handler: Handler;
   reach: Reach;
   project: Project;
+  /** The run's configuration, when the caller has it (side-effect classification honours config.sideEffects). */
+  config?: ResolvedConfig;
 }
 
 export type SettleKind = 'ack' | 'nack';

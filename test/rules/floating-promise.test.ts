@@ -124,4 +124,29 @@ async function work(m: unknown) { await pool.query('INSERT INTO t VALUES ($1)', 
     expect(findings(`${PQ}handle('bullmq', async (job) => { limit(() => work(job.data)); });`, 'floating-promise')).toHaveLength(1);
     expect(findings(`${PQ}handle('bullmq', async (job) => { await queue.add(async () => work(job.data)); await limit(() => work(job.data)); });`, 'floating-promise')).toEqual([]);
   });
+
+  it('does not report step calls inside a Medusa createWorkflow composition (the engine runs and awaits them)', () => {
+    const r = auditSources({
+      'src/subscribers/payment.ts': `import type { SubscriberArgs, SubscriberConfig } from '@medusajs/framework';
+import { processPayment } from '../workflows/process-payment';
+export default async function onPayment({ event, container }: SubscriberArgs<{ id: string }>) {
+  await processPayment(container).run({ input: { id: event.data.id } });
+}
+export const config: SubscriberConfig = { event: 'payment.webhook' };`,
+      'src/workflows/process-payment.ts': `import { createStep, createWorkflow, when, StepResponse } from '@medusajs/framework/workflows-sdk';
+import { Pool } from 'pg';
+const pool = new Pool();
+const authorizeStep = createStep('authorize', async (input: { id: string }) => {
+  await pool.query('UPDATE sessions SET status = $1 WHERE id = $2', ['authorized', input.id]);
+  return new StepResponse(input.id);
+});
+export const processPayment = createWorkflow('process-payment', (input: { id: string }) => {
+  when({ input }, ({ input }) => !!input.id).then(() => {
+    authorizeStep({ id: input.id });
+  });
+});`,
+    });
+    expect(r.handlers).toHaveLength(1);
+    expect(findingsOf(r, 'floating-promise')).toHaveLength(0);
+  });
 });

@@ -228,4 +228,140 @@ handle('bullmq', async (job) => {
     expect(fluent).toHaveLength(1);
     expect(fluent[0]!.message).toContain('only logs');
   });
+
+  describe('catches off the path of the work', () => {
+    const KAFKA = `import { Kafka } from 'kafkajs';\n${PG}\nconst consumer = new Kafka({ brokers: [] }).consumer({ groupId: 'g' });\n`;
+    const run = (body: string, extra = '') =>
+      findingsOf(auditSources({ 'src/c.ts': `${KAFKA}${extra}\nawait consumer.run({ eachMessage: async ({ message, heartbeat }) => {\n${body}\n} });` }), 'swallowed-error');
+
+    it('ignores a catch around a heartbeat or a lock release, but not one around the write', () => {
+      expect(run(`const t = setInterval(() => {}, 1000);
+  await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]);
+  try { await heartbeat(); } catch { /* a missed heartbeat must not fail the work */ }`)).toHaveLength(0);
+      expect(run(`const lock = await acquire(String(message.key));
+  try { await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]); }
+  finally { try { await lock.release(); } catch (e) { logger.warn(e); } }`, `declare function acquire(k: string): Promise<{ release(): Promise<void> }>;`)).toHaveLength(0);
+      expect(run(`try { await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]); } catch (e) { logger.warn(e); }`)).toHaveLength(1);
+    });
+
+    it('ignores a catch in a timer callback and one reached through a call nobody awaits', () => {
+      expect(run(`await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]);
+  setTimeout(async () => { try { await pool.query('DELETE FROM tmp'); } catch (e) { logger.error(e); } }, 10);`)).toHaveLength(0);
+      // The floating call is floating-promise's finding; its inner catch is not a second one.
+      const r = auditSources({ 'src/c.ts': `${KAFKA}
+async function audit(v: string) { try { await pool.query('INSERT INTO audit VALUES ($1)', [v]); } catch (e) { logger.error(e); } }
+await consumer.run({ eachMessage: async ({ message }) => {
+  await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]);
+  audit(String(message.value));
+} });` });
+      expect(findingsOf(r, 'swallowed-error')).toHaveLength(0);
+      expect(findingsOf(r, 'floating-promise')).toHaveLength(1);
+    });
+
+    it('ignores a try that only holds a voided call (its rejection never reaches the catch)', () => {
+      const r = auditSources({ 'src/c.ts': `${KAFKA}
+async function importAll(v: string) { await pool.query('INSERT INTO items VALUES ($1)', [v]); }
+await consumer.run({ eachMessage: async ({ message }) => {
+  try { void importAll(String(message.value)); } catch (e) { logger.error(e); }
+} });` });
+      expect(findingsOf(r, 'swallowed-error')).toHaveLength(0);
+      expect(findingsOf(r, 'floating-promise')).toHaveLength(1);
+    });
+
+    it('ignores telemetry and cache upkeep beside the work, but not when it is all the handler does', () => {
+      const analytics = `class ProductAnalytics { async track(e: string) { try { await pool.query('INSERT INTO analytics_events VALUES ($1)', [e]); } catch (err) { logger.error(err); } } }\nconst analytics = new ProductAnalytics();`;
+      expect(run(`await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]);
+  await analytics.track('ledger.credited');`, analytics)).toHaveLength(0);
+      expect(run(`await analytics.track(String(message.value));`, analytics)).toHaveLength(1);
+    });
+
+    it('ignores a lookup with a fallback in a callee, and a callee catch that returns null to its caller', () => {
+      const r = auditSources({ 'src/c.ts': `${KAFKA}
+async function rateFor(ccy: string): Promise<number | undefined> {
+  try { return (await pool.query('SELECT rate FROM rates WHERE ccy = $1', [ccy])).rows[0]?.rate; } catch (e) { logger.warn(e); }
+}
+async function quote(v: string): Promise<string | null> {
+  try { const r = await fetch('https://quotes.example.com/' + v); return await r.text(); } catch (e) { logger.warn(e); return null; }
+}
+await consumer.run({ eachMessage: async ({ message }) => {
+  const rate = (await rateFor('EUR')) ?? 1;
+  const q = (await quote('EUR')) ?? (await quote('USD'));
+  await pool.query('INSERT INTO ledger VALUES ($1, $2, $3)', [String(message.value), rate, q]);
+} });` });
+      expect(findingsOf(r, 'swallowed-error')).toHaveLength(0);
+    });
+
+    it('ignores a computed value with a fallback (the previous value is kept)', () => {
+      expect(run(`let profile = { id: String(message.key) };
+  for (const enhancer of enhancers) {
+    try { profile = await enhancer.enhance(profile); } catch (e) { logger.warn(e); }
+  }
+  await pool.query('INSERT INTO profiles VALUES ($1)', [JSON.stringify(profile)]);`, `declare const enhancers: { enhance(p: object): Promise<{ id: string }> }[];`)).toHaveLength(0);
+    });
+
+    it('ignores per-item failures that a success flag counts, checked after the loop', () => {
+      expect(run(`let anySent = false;
+  for (const ch of channels) {
+    try { await pool.query('INSERT INTO outbox VALUES ($1, $2)', [ch, String(message.value)]); anySent = true; }
+    catch (e) { logger.warn(e); }
+  }
+  if (!anySent) throw new Error('no channel accepted the message');`, `declare const channels: string[];`)).toHaveLength(0);
+    });
+
+    it('takes a rejection of the enclosing Promise executor and a failure written to a result object as handled', () => {
+      expect(run(`await new Promise<void>(async (resolve, reject) => {
+    try { await pool.query('INSERT INTO ledger VALUES ($1)', [String(message.value)]); resolve(); }
+    catch (e) { logger.error(e); return reject(e); }
+  });`)).toHaveLength(0);
+      const r = auditSources({ 'src/c.ts': `${KAFKA}
+async function check(v: string) {
+  const report = { errors: [] as string[], db: 'ok' };
+  try { await pool.query('INSERT INTO checks VALUES ($1)', [v]); } catch (e) { report.db = 'error'; report.errors.push(String(e)); }
+  return report;
+}
+await consumer.run({ eachMessage: async ({ message }) => {
+  const report = await check(String(message.value));
+  if (report.errors.length) throw new Error(report.errors.join());
+} });` });
+      expect(findingsOf(r, 'swallowed-error')).toHaveLength(0);
+    });
+
+    it('takes a result checked after the try (`if (!payment) throw`) as handled', () => {
+      expect(run(`let payment: unknown;
+  try { payment = await authorize(String(message.value)); } catch (e) { logger.error(e); }
+  const session = await pool.query('SELECT status FROM sessions WHERE id = $1', [String(message.key)]);
+  if (session.rows[0]?.status !== 'authorized' || !payment) throw new Error('authorization failed');`,
+      `async function authorize(v: string) { return (await pool.query('INSERT INTO payments VALUES ($1) RETURNING id', [v])).rows[0]; }`)).toHaveLength(0);
+      // Without the check the insert failure is dropped.
+      expect(run(`let payment: unknown;
+  try { payment = await authorize(String(message.value)); } catch (e) { logger.error(e); }
+  logger.info({ payment });`,
+      `async function authorize(v: string) { return (await pool.query('INSERT INTO payments VALUES ($1) RETURNING id', [v])).rows[0]; }`)).toHaveLength(1);
+    });
+
+    it('follows work chained to the resolve/reject of an awaited Promise, and skips async callbacks nobody awaits', () => {
+      const shared = `async function runJob(v: string) { try { await pool.query('INSERT INTO sends VALUES ($1)', [v]); } catch (e) { logger.error(e); } }`;
+      expect(run(`await new Promise((resolve, reject) => {
+    runJob(String(message.value)).then(resolve).catch(reject);
+  });`, shared)).toHaveLength(1);
+      const r = auditSources({ 'src/c.ts': `${KAFKA}${shared}
+declare const queue: { add(fn: () => Promise<void>): Promise<void> };
+await consumer.run({ eachMessage: async ({ message }) => {
+  queue.add(async () => runJob(String(message.value)));
+} });` });
+      expect(findingsOf(r, 'swallowed-error')).toHaveLength(0);
+    });
+
+    it('names the function that holds a shared catch, once per handler that reaches it', () => {
+      const r = auditSources({ 'src/c.ts': `${KAFKA}
+async function deliverAll(items: string[]) { try { for (const i of items) await pool.query('INSERT INTO deliveries VALUES ($1)', [i]); } catch (e) { logger.error(e); } }
+async function onA(v: string) { await deliverAll([v]); }
+await consumer.run({ eachMessage: async ({ message }) => { await onA(String(message.value)); } });
+const c2 = new Kafka({ brokers: [] }).consumer({ groupId: 'g2' });
+await c2.run({ eachMessage: async ({ message }) => { await onA(String(message.key)); } });` });
+      const f = findingsOf(r, 'swallowed-error');
+      expect(f).toHaveLength(2);
+      for (const x of f) expect(x.message).toMatch(/in `deliverAll`, reached through `onA\(/);
+    });
+  });
 });
