@@ -500,21 +500,24 @@ function guardedWork(guarded: ts.Node, ctx: FlowContext): WorkKind {
   return kind;
 }
 
+/** The effect classifier's reading of a call, when a config is at hand; a classifier fault reads as unknown. */
+function classifiedEffect(call: ts.CallExpression, ctx: FlowContext): ReturnType<typeof classifyCall> | undefined {
+  if (!ctx.config) return undefined;
+  try {
+    return classifyCall(call, { project: ctx.project, config: ctx.config });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Names of calls that only look something up. */
 const LOOKUP_NAME = /^(get|find|fetch|load|read|list|lookup|search|count|exists|retrieve|describe)([A-Z_]\w*)?$/;
 const WRITE_WORD = /create|insert|save|update|upsert|delete|remove|send|publish|emit|post|put|patch|charge|pay|push|write|notify|process|handle|execute|run|apply|commit|transfer|refund|enqueue|dispatch|trigger|OrCreate/i;
 
 /** A call that only reads: a classified read, or a lookup-named call whose project bodies do nothing but read. */
 function isLookup(call: ts.CallExpression, ctx: FlowContext, depth = 0): boolean {
-  if (ctx.config) {
-    let e;
-    try {
-      e = classifyCall(call, { project: ctx.project, config: ctx.config });
-    } catch {
-      e = undefined;
-    }
-    if (e) return e.kind === 'read';
-  }
+  const e = classifiedEffect(call, ctx);
+  if (e) return e.kind === 'read';
   const name = calleeName(call);
   if (!name || !LOOKUP_NAME.test(name) || WRITE_WORD.test(name)) return false;
   if (name === 'fetch' && call.arguments.length > 1) return false; // fetch(url, { method: 'POST' }) when unclassified
@@ -619,15 +622,8 @@ function computesOuterValue(call: ts.CallExpression, ctx: FlowContext): boolean 
   if (!ts.isIdentifier(target) || !tryStmt || !declaredOutside(target, tryStmt, ctx)) return false;
   const name = calleeName(call);
   if (!name || WRITE_WORD.test(name)) return false;
-  if (ctx.config) {
-    let e;
-    try {
-      e = classifyCall(call, { project: ctx.project, config: ctx.config });
-    } catch {
-      e = undefined;
-    }
-    if (e && e.kind !== 'read') return false;
-  }
+  const e = classifiedEffect(call, ctx);
+  if (e && e.kind !== 'read') return false;
   return targetsOf(call, ctx).every((t) => bodyOnlyReads(t, ctx, 1));
 }
 
