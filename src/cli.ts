@@ -20,10 +20,10 @@ interface RawOptions {
   format: string;
   output?: string;
   config?: string;
-  rule: string[];
+  rule?: string[];
   maxWarnings?: string;
   quiet?: boolean;
-  ignore: string[];
+  ignore?: string[];
   listHandlers?: boolean;
   baseline?: string;
   writeBaseline?: string;
@@ -53,8 +53,8 @@ Rules: ${'no-dedup, ack-before-process, swallowed-error, floating-promise, unbou
 Docs: https://github.com/event-audit/event-audit#readme
 `;
 
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 export function buildProgram(io: CliIo): Command {
@@ -62,14 +62,14 @@ export function buildProgram(io: CliIo): Command {
   program
     .name('event-audit')
     .description('Finds message, event, job and webhook handlers that break under duplicate, reordered, partial or replayed delivery.')
-    .argument('[paths...]', 'files, folders or globs to audit', [])
+    .argument('[paths...]', 'files, folders or globs to audit (default: the current folder)')
     .addOption(new Option('-f, --format <format>', 'output format').choices(['text', 'json', 'sarif']).default('text'))
     .option('-o, --output <file>', 'write the report to a file instead of stdout')
     .option('-c, --config <file>', 'use this config file instead of searching for one')
-    .option('--rule <id=level>', 'set a rule level: off, note, warning or error (repeatable)', collect, [])
+    .option('--rule <id=level>', 'set a rule level: off, note, warning or error (repeatable)', collect)
     .option('--max-warnings <n>', 'exit 1 when there are more than n warnings')
     .option('--quiet', 'report errors only (warning and note rules are not run)')
-    .option('--ignore <glob>', 'skip files matching a glob (repeatable)', collect, [])
+    .option('--ignore <glob>', 'skip files matching a glob (repeatable)', collect)
     .option('--list-handlers', 'list the handlers found and how each is delivered, then exit')
     .option('--baseline <file>', 'report only findings that are not in this baseline')
     .option('--write-baseline <file>', "record today's findings in a baseline file")
@@ -150,24 +150,24 @@ async function execute(paths: string[], o: RawOptions, io: CliIo): Promise<numbe
   const { loadConfig } = await import('./config.js');
   const config = await loadConfig(io.cwd, o.config);
   const { selectFiles } = await import('./files.js');
-  const selection = selectFiles({ cwd: io.cwd, paths, ignore: [...config.ignore, ...o.ignore], ignoreBase: config.root });
+  const selection = selectFiles({ cwd: io.cwd, paths, ignore: [...config.ignore, ...(o.ignore ?? [])], ignoreBase: config.root });
   if (!selection.files.length && !selection.notifications.length && o.format === 'text' && !o.baseline && !o.writeBaseline) {
     // Hooks often pass only non-source files: answer before loading the compiler.
     io.stdout.write(o.listHandlers ? '0 handlers in 0 files\n' : '✔ no source files to audit\n');
     return 0;
   }
   const ruleIds = (await import('./rule-ids.js')).RULE_IDS;
-  const ruleLevels = parseRuleLevels(o.rule, ruleIds);
+  const ruleLevels = parseRuleLevels(o.rule ?? [], ruleIds);
   let report: AuditReport | undefined;
   let sourceText: (file: string) => string | undefined = readSource;
   const cache = o.cache ? await import('./cache.js') : undefined;
   const cacheLocation = o.cacheLocation ? resolve(io.cwd, o.cacheLocation) : cache?.defaultCacheLocation(io.cwd);
-  const key = cache?.cacheKey({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, quiet: !!o.quiet });
+  const key = cache?.cacheKey({ cwd: io.cwd, paths, config, ignore: o.ignore ?? [], ruleLevels, quiet: !!o.quiet });
   if (cache && cacheLocation && key) report = cache.loadCachedReport(cacheLocation, key, selection.files);
   if (!report) {
     // The compiler and the rules load only when there is something to audit.
     const { audit, toReport } = await import('./audit.js');
-    const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore, ruleLevels, includeWarnings: !o.quiet, selection });
+    const result = audit({ cwd: io.cwd, paths, config, ignore: o.ignore ?? [], ruleLevels, includeWarnings: !o.quiet, selection });
     report = toReport(result);
     sourceText = (f) => result.sourceText(f) ?? readSource(f);
     if (cache && cacheLocation && key && !report.notifications.some((n) => n.level === 'error')) {
