@@ -4,7 +4,6 @@
 import { relative } from 'node:path';
 import {
   ts,
-  accessChain,
   calleeName,
   functionName,
   isFunctionNode,
@@ -304,4 +303,3 @@ function pathValues(project: Project, expr: ts.Node, path: string[], depth = 0):
   return [];
 }
 
-export { accessChain };
