@@ -21,6 +21,14 @@ const CONFIG_BOUND = /\b(max_deliver|maxDeliver|maxDeliveryAttempts|deadLetterPo
 /** Redis stream reads whose id argument is a cursor. */
 const STREAM_READS = new Set(['xreadgroup', 'xReadGroup', 'xread', 'xRead']);
 
+/** A Redis stream read: `xreadgroup(...)`, `xReadGroup(...)`, or a raw command `call('XREADGROUP', ...)` / `sendCommand(['XREAD', ...])`. */
+function isStreamRead(call: ts.CallExpression): boolean {
+  if (STREAM_READS.has(calleeName(call) ?? '')) return true;
+  const a = call.arguments[0] && unwrapExpression(call.arguments[0]);
+  const first = a && ts.isArrayLiteralExpression(a) ? a.elements[0] : a;
+  return !!first && ts.isStringLiteralLike(first) && /^XREAD(GROUP)?$/i.test(first.text);
+}
+
 /** Requeue calls in the handler's reach. */
 export function requeueSites(ctx: FlowContext): RequeueSite[] {
   const out: RequeueSite[] = [];
@@ -108,13 +116,13 @@ interface ReadCall {
 function readCalls(scope: ts.Node, ctx: FlowContext): ReadCall[] {
   const out: ReadCall[] = [];
   walk(scope, (n) => {
-    if (ts.isCallExpression(n) && STREAM_READS.has(calleeName(n) ?? '')) out.push({ args: n.arguments, stream: true });
+    if (ts.isCallExpression(n) && isStreamRead(n)) out.push({ args: n.arguments, stream: true });
     return undefined;
   });
   const reg = ctx.handler.registration.node;
   const loopHandler = !isFunctionNode(ctx.handler.body);
   if (loopHandler && ts.isCallExpression(reg) && reg.getSourceFile() === scope.getSourceFile() && isInside(reg, scope)) {
-    out.push({ args: reg.arguments, stream: ctx.handler.delivery.ordered && /stream/i.test(ctx.handler.framework) });
+    out.push({ args: reg.arguments, stream: isStreamRead(reg) });
   }
   return out;
 }
